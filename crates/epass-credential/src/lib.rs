@@ -1,0 +1,1 @@
+//! The epass pass credential: format, signing, verification, trust and status lists, QR.

@@ -1,0 +1,1 @@
+//! epass service library: domain, actions, store, web, CLI.

@@ -1,0 +1,2 @@
+//! The `epass` binary.
+fn main() {}
