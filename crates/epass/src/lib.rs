@@ -1,1 +1,14 @@
 //! epass service library: domain, actions, store, web, CLI.
+
+pub mod actions;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod i18n;
+pub mod outbox;
+pub mod pii;
+pub mod serve;
+pub mod store;
+pub mod web;

@@ -1,2 +1,7 @@
 //! The `epass` binary.
-fn main() {}
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    epass::cli::run(epass::cli::Cli::parse())
+}

@@ -1,0 +1,62 @@
+//! The `epass` command line: `serve`, `migrate`, and the offline credential tools.
+
+pub mod offline;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Electronic passes for people and vehicles: apply, review, issue, verify, supervise.
+#[derive(Debug, Parser)]
+#[command(name = "epass", version, about)]
+pub struct Cli {
+    /// A TOML configuration file; `EPASS_*` environment variables override it.
+    #[arg(long, global = true, env = "EPASS_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (SQLite under ./data by default; demo data on first start).
+    Serve,
+    /// Apply the database migrations and check durability settings, then exit.
+    Migrate,
+}
+
+/// Runs the command and gives the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let config = match crate::config::Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("epass: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::serve::init_tracing(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("epass: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Serve => runtime
+            .block_on(crate::serve::run(config))
+            .map_err(|e| e.to_string()),
+        Command::Migrate => runtime
+            .block_on(crate::app::AppState::new(config))
+            .map(|_| println!("migrations applied; durability settings in force"))
+            .map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("epass: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `epass serve`: the HTTP server with graceful shutdown, the outbox worker beside it.
+
+use tokio::net::TcpListener;
+
+use crate::app::{AppState, StartError, router};
+use crate::config::Config;
+
+/// Runs until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn run(config: Config) -> Result<(), ServeError> {
+    let listen = config.listen;
+    let demo = config.demo;
+    let state = AppState::new(config).await?;
+    if demo && crate::demo::seed_if_empty(&state).await? {
+        // First start: the seed printed how to log in as every role.
+    }
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| ServeError::Bind(listen.to_string(), e))?;
+    tracing::info!(address = %listen, engine = ?state.db.engine(), "epass listening");
+    println!("epass listening on http://{listen}");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = crate::outbox::Worker::from_config(state.db.clone(), &state.config.outbox)
+        .map_err(ServeError::Outbox)?
+        .spawn(stop_rx);
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServeError::Io)?;
+    let _ = stop_tx.send(true);
+    // The worker finishes the message in hand and stops; its leases expire for any other node.
+    let _ = worker.await;
+    tracing::info!("epass stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("demo data: {0}")]
+    Demo(#[from] crate::actions::ActionError),
+    #[error("outbox: {0}")]
+    Outbox(crate::outbox::WorkerError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    #[error("server: {0}")]
+    Io(std::io::Error),
+}
+
+/// Structured logs to stderr: human text by default, JSON lines when asked.
+pub fn init_tracing(format: crate::config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EPASS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests) is harmless: the first subscriber stays.
+    let _ = match format {
+        crate::config::LogFormat::Json => builder.json().try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,105 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document generated from the code.
+
+pub mod audit;
+pub mod auth;
+pub mod orgs;
+pub mod tokens;
+pub mod users;
+
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use crate::app::AppState;
+use crate::store::cursor;
+
+/// One page of a list, with the cursor of the next page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Cursor pagination parameters of every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+impl PageQuery {
+    /// `(after_id, limit + 1)`: one extra row tells whether another page follows.
+    pub fn bounds(&self) -> Result<(i64, i64), crate::actions::ActionError> {
+        let after = match &self.cursor {
+            None => 0,
+            Some(c) => cursor::decode(c).ok_or_else(|| {
+                crate::actions::ActionError::invalid_msg(
+                    "cursor",
+                    "page.bad_cursor",
+                    "分页游标无效。",
+                    "The page cursor is not valid.",
+                )
+            })?,
+        };
+        Ok((after, self.limit.unwrap_or(50).clamp(1, 200) + 1))
+    }
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows.
+    pub fn from_rows(mut rows: Vec<T>, fetch_limit: i64, id: impl Fn(&T) -> i64) -> Self {
+        let limit = usize::try_from(fetch_limit - 1).unwrap_or(0);
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|last| cursor::encode(id(last)))
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "epass API", version = "1", description = "Electronic passes for people and vehicles."),
+    paths(
+        auth::request_code, auth::login_code, auth::login_password, auth::logout,
+        users::me, users::register_id_number, users::list, users::create, users::grant_role,
+        users::reveal_id_number,
+        orgs::list, orgs::create, orgs::get_one,
+        tokens::list, tokens::create, tokens::revoke,
+        audit::list,
+    ),
+    components(schemas(crate::web::error::Problem))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/auth/code", post(auth::request_code))
+        .route("/auth/login/code", post(auth::login_code))
+        .route("/auth/login/password", post(auth::login_password))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(users::me))
+        .route("/me/id-number", put(users::register_id_number))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}/roles", post(users::grant_role))
+        .route("/users/{id}/id-number", get(users::reveal_id_number))
+        .route("/orgs", get(orgs::list).post(orgs::create))
+        .route("/orgs/{id}", get(orgs::get_one))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/audit", get(audit::list))
+}
