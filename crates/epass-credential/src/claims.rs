@@ -262,32 +262,35 @@ impl Claims {
     }
 }
 
-// Claim keys (see the table in the crate docs).
+// Claim keys (see the table in the crate docs). Outer CWT keys are the registered ones plus
+// one private-use key whose value is the epass map with its own small keys.
 pub(crate) mod key {
     pub const ISS: i64 = 1;
     pub const EXP: i64 = 4;
     pub const NBF: i64 = 5;
     pub const IAT: i64 = 6;
-    pub const PASS_NUMBER: i64 = -1;
-    pub const KIND: i64 = -2;
-    pub const HOLDER: i64 = -3;
-    pub const MASKED_ID: i64 = -4;
-    pub const PLATE: i64 = -5;
-    pub const ZONES: i64 = -6;
-    pub const ROADS: i64 = -7;
-    pub const WINDOWS: i64 = -8;
-    pub const UTC_OFFSET: i64 = -9;
-    pub const APPROVALS: i64 = -10;
-    pub const STATUS_INDEX: i64 = -11;
-    pub const VEHICLE_TYPE: i64 = -12;
-    pub const CATEGORY: i64 = -13;
-    pub const RULES: i64 = -14;
-    pub const ORIGIN: i64 = -20;
-    pub const DESTINATION: i64 = -21;
-    pub const CARGO: i64 = -22;
-    pub const TEST_AT: i64 = -23;
-    pub const CLASSES: i64 = -30;
-    pub const POINTS: i64 = -31;
+    /// The private-use CWT claim (< −65536, RFC 8392 §9.1) holding the epass map.
+    pub const EPASS: i64 = -65537;
+    pub const PASS_NUMBER: i64 = 1;
+    pub const KIND: i64 = 2;
+    pub const HOLDER: i64 = 3;
+    pub const MASKED_ID: i64 = 4;
+    pub const PLATE: i64 = 5;
+    pub const ZONES: i64 = 6;
+    pub const ROADS: i64 = 7;
+    pub const WINDOWS: i64 = 8;
+    pub const UTC_OFFSET: i64 = 9;
+    pub const APPROVALS: i64 = 10;
+    pub const STATUS_INDEX: i64 = 11;
+    pub const VEHICLE_TYPE: i64 = 12;
+    pub const CATEGORY: i64 = 13;
+    pub const RULES: i64 = 14;
+    pub const ORIGIN: i64 = 15;
+    pub const DESTINATION: i64 = 16;
+    pub const CARGO: i64 = 17;
+    pub const TEST_AT: i64 = 18;
+    pub const CLASSES: i64 = 19;
+    pub const POINTS: i64 = 20;
 }
 
 pub(crate) use crate::claims_codec::{decode, encode};

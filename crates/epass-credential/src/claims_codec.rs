@@ -31,10 +31,23 @@ pub fn encode(c: &Claims, w: &mut Writer) {
     let omit_off = c.utc_offset_minutes == DEFAULT_UTC_OFFSET;
     let f = c.freight.as_ref();
     let l = c.licence.as_ref();
-    // exp, iat, pass number, kind and holder are always present.
-    let n = 5
-        + usize::from(!omit_iss)
-        + usize::from(!omit_nbf)
+    // Outer map: exp, iat and the epass claim always, iss and nbf when not implied.
+    w.map(3 + usize::from(!omit_iss) + usize::from(!omit_nbf));
+    if !omit_iss {
+        w.int(key::ISS);
+        w.text(&c.issuer);
+    }
+    w.int(key::EXP);
+    w.int(c.expires);
+    if !omit_nbf {
+        w.int(key::NBF);
+        w.int(c.not_before);
+    }
+    w.int(key::IAT);
+    w.int(c.issued_at);
+    w.int(key::EPASS);
+    // Inner map: pass number, kind and holder are always present.
+    let n = 3
         + usize::from(!omit_off)
         + usize::from(c.masked_id.is_some())
         + usize::from(c.plate.is_some())
@@ -51,18 +64,6 @@ pub fn encode(c: &Claims, w: &mut Writer) {
         })
         + l.map_or(0, |_| 2);
     w.map(n);
-    if !omit_iss {
-        w.int(key::ISS);
-        w.text(&c.issuer);
-    }
-    w.int(key::EXP);
-    w.int(c.expires);
-    if !omit_nbf {
-        w.int(key::NBF);
-        w.int(c.not_before);
-    }
-    w.int(key::IAT);
-    w.int(c.issued_at);
     w.int(key::PASS_NUMBER);
     match pass_number_as_uint(&c.pass_number) {
         Some(u) => w.uint(u),
@@ -167,7 +168,7 @@ fn small<T: TryFrom<u64>>(v: u64, what: &'static str) -> Result<T, ClaimsError> 
 /// Decodes and validates a claims map (the whole input must be one map).
 pub fn decode(bytes: &[u8]) -> Result<Claims, ClaimsError> {
     let mut r = Reader::new(bytes);
-    let n = r.map()?;
+    let outer = r.map()?;
     let mut last: Option<u64> = None;
     let (mut iss, mut exp, mut nbf, mut iat, mut pn, mut kind, mut holder) =
         (None, None, None, None, None, None, None);
@@ -195,7 +196,8 @@ pub fn decode(bytes: &[u8]) -> Result<Claims, ClaimsError> {
     };
     let mut freight = Freight::default();
     let (mut has_freight, mut classes, mut points) = (false, None, None);
-    for _ in 0..n {
+    let mut inner = None;
+    for _ in 0..outer {
         let k = r.int()?;
         if last.is_some_and(|l| rank(k) <= l) {
             return Err(ClaimsError::Duplicate(k));
@@ -206,6 +208,25 @@ pub fn decode(bytes: &[u8]) -> Result<Claims, ClaimsError> {
             key::EXP => exp = Some(r.int()?),
             key::NBF => nbf = Some(r.int()?),
             key::IAT => iat = Some(r.int()?),
+            key::EPASS => {
+                let start = r.position();
+                r.skip()?;
+                inner = Some(&bytes[start..r.position()]);
+            }
+            _ => r.skip()?,
+        }
+    }
+    r.finish()?;
+    let mut r = Reader::new(inner.ok_or(ClaimsError::Missing("epass claim (-65537)"))?);
+    let n = r.map()?;
+    let mut last: Option<u64> = None;
+    for _ in 0..n {
+        let k = r.int()?;
+        if last.is_some_and(|l| rank(k) <= l) {
+            return Err(ClaimsError::Duplicate(k));
+        }
+        last = Some(rank(k));
+        match k {
             key::PASS_NUMBER => {
                 pn = Some(match r.peek()? {
                     Major::Uint => r.uint()?.to_string(),
@@ -302,9 +323,9 @@ pub fn decode(bytes: &[u8]) -> Result<Claims, ClaimsError> {
         }
     }
     r.finish()?;
-    c.pass_number = pn.ok_or(ClaimsError::Missing("pass number (-1)"))?;
-    c.kind = kind.ok_or(ClaimsError::Missing("kind (-2)"))?;
-    c.holder_name = holder.ok_or(ClaimsError::Missing("holder (-3)"))?;
+    c.pass_number = pn.ok_or(ClaimsError::Missing("pass number (epass 1)"))?;
+    c.kind = kind.ok_or(ClaimsError::Missing("kind (epass 2)"))?;
+    c.holder_name = holder.ok_or(ClaimsError::Missing("holder (epass 3)"))?;
     c.expires = exp.ok_or(ClaimsError::Missing("exp (4)"))?;
     c.issued_at = iat.ok_or(ClaimsError::Missing("iat (6)"))?;
     c.not_before = nbf.unwrap_or(c.issued_at);

@@ -20,8 +20,11 @@
 //!
 //! # Claim map
 //!
-//! The payload is a CBOR map with integer keys, written in canonical order (1, 4, 5, 6, then
-//! −1, −2, …); a verifier must refuse duplicate or out-of-order keys and ignore unknown ones.
+//! The payload is a CWT claims set: a CBOR map with the registered claims 1, 4, 5, 6 and one
+//! private-use claim, −65537 (RFC 8392 §9.1: keys below −65536 are private use), whose value
+//! is the epass map with small unsigned keys (one byte each). Both maps are written in
+//! canonical order (ascending keys; −65537 last); a verifier must refuse duplicate or
+//! out-of-order keys and ignore unknown ones.
 //!
 //! | key | claim | CBOR value | notes |
 //! |---|---|---|---|
@@ -29,26 +32,32 @@
 //! | 4 | expires (`exp`) | int, Unix seconds | invalid on or after |
 //! | 5 | not before (`nbf`) | int, Unix seconds | **omitted** when equal to `iat` |
 //! | 6 | issued at (`iat`) | int, Unix seconds | must fall in the issuer key's validity |
-//! | −1 | pass number | uint, or text when it has a leading zero or exceeds 64 bits | decimal digits, ≥ 12: division code + serial |
-//! | −2 | kind | uint | 1 personnel & vehicle, 2 freight, 3 truck city entry, 4 driving licence |
-//! | −3 | holder name | text | |
-//! | −4 | masked ID | `[head: text, n: uint, tail: text]` = head + n × `*` + tail, or text | `110***********002X` = `["110", 11, "002X"]` |
-//! | −5 | plate | text | |
-//! | −6 | zones | `[uint…]` | zone ids of the bundle catalogue |
-//! | −7 | road sections | `[uint…]` | road-section ids of the bundle catalogue |
-//! | −8 | daily windows | `[from, to, from, to, …]` uints | minutes since local midnight, `to` exclusive; `from > to` crosses midnight, `from == to` all day; absent = any time |
-//! | −9 | UTC offset | int, minutes | the issuer's time zone for −8; **absent = +480** (UTC+8) |
-//! | −10 | approval trail | `[reviewer: text, date: int, …]` | level 1 first; date in days since 1970-01-01 |
-//! | −11 | status index | uint | entry in the issuer's status list; absent = not revocable by list |
-//! | −12 | vehicle type | text | |
-//! | −13 | holder category | uint | issuer-defined |
-//! | −14 | rules | text | printed on the pass |
-//! | −20 | freight origin | uint | division code |
-//! | −21 | freight destination | uint | division code |
-//! | −22 | cargo | text | |
-//! | −23 | test taken at | int, Unix seconds | negative nucleic-acid test |
-//! | −30 | licence classes | text | e.g. `C1` |
-//! | −31 | licence points | uint | |
+//! | −65537 | epass | map, keys below | required |
+//!
+//! The epass map (−65537):
+//!
+//! | key | claim | CBOR value | notes |
+//! |---|---|---|---|
+//! | 1 | pass number | uint, or text when it has a leading zero or exceeds 64 bits | decimal digits, ≥ 12: division code + serial; required |
+//! | 2 | kind | uint | 1 personnel & vehicle, 2 freight, 3 truck city entry, 4 driving licence; required |
+//! | 3 | holder name | text | required |
+//! | 4 | masked ID | `[head: text, n: uint, tail: text]` = head + n × `*` + tail, or text | `110***********002X` = `["110", 11, "002X"]` |
+//! | 5 | plate | text | |
+//! | 6 | zones | `[uint…]` | zone ids of the bundle catalogue |
+//! | 7 | road sections | `[uint…]` | road-section ids of the bundle catalogue |
+//! | 8 | daily windows | `[from, to, from, to, …]` uints | minutes since local midnight, `to` exclusive; `from > to` crosses midnight, `from == to` all day; absent = any time |
+//! | 9 | UTC offset | int, minutes | the issuer's time zone for key 8; **absent = +480** (UTC+8) |
+//! | 10 | approval trail | `[reviewer: text, date: int, …]` | level 1 first; date in days since 1970-01-01 |
+//! | 11 | status index | uint | entry in the issuer's status list; absent = not revocable by list |
+//! | 12 | vehicle type | text | |
+//! | 13 | holder category | uint | issuer-defined |
+//! | 14 | rules | text | printed on the pass |
+//! | 15 | freight origin | uint | division code |
+//! | 16 | freight destination | uint | division code |
+//! | 17 | cargo | text | |
+//! | 18 | test taken at | int, Unix seconds | negative nucleic-acid test |
+//! | 19 | licence classes | text | e.g. `C1` |
+//! | 20 | licence points | uint | |
 //!
 //! # Verification order
 //!

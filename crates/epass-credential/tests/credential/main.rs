@@ -1,1 +1,12 @@
-//! Integration tests.
+//! Integration tests of the epass credential: format, verification outcomes, bundles, status
+//! lists, committed vectors, bit-flip properties, QR.
+
+mod bundle;
+mod common;
+mod format;
+mod props;
+#[cfg(feature = "qr")]
+mod qr;
+mod status;
+mod vectors;
+mod verify;
