@@ -70,6 +70,7 @@ impl<T> Page<T> {
 #[openapi(
     info(title = "epass API", version = "1", description = "Electronic passes for people and vehicles."),
     paths(
+        openapi,
         auth::request_code, auth::login_code, auth::login_password, auth::logout,
         users::me, users::register_id_number, users::list, users::create, users::grant_role,
         users::reveal_id_number,
@@ -81,7 +82,10 @@ impl<T> Page<T> {
 )]
 pub struct ApiDoc;
 
-async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document")))]
+pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
 }
 

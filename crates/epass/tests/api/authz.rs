@@ -1,0 +1,235 @@
+//! The authorisation matrix: every API route × every role × an object of the caller's own
+//! organisation, of another organisation, and of another region. Each route has one row in
+//! `ROUTES`; a route missing from the table fails `every_documented_route_has_a_row`.
+
+use epass::domain::roles::Role;
+use epass::store::orgs::Org;
+use serde_json::{Value, json};
+
+use crate::helpers::{Auth, Session, TestApp, spawn_app};
+use crate::world::{self, PASSWORD, World};
+
+/// Who may use a route, for a caller whose grants are all over one department (A1).
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    /// No login needed.
+    Public,
+    /// Any logged-in user, acting on their own account.
+    Own,
+    /// These roles, over an object in their own subtree only.
+    Scoped(&'static [Role]),
+    /// A list: these roles get it, filtered to their subtree; others are refused.
+    ScopedList(&'static [Role]),
+    /// Only supervisors or system admins of a whole authority (none of the A1 callers).
+    AuthorityWide,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const STAFF_READERS: &[Role] = &[
+    Role::OrgAdmin,
+    Role::Reviewer,
+    Role::AuthorityReviewer,
+    Role::Supervisor,
+    Role::SystemAdmin,
+];
+
+pub const ROUTES: &[Route] = &[
+    Route { method: "GET", path: "/api/v1/openapi.json", access: Access::Public },
+    Route { method: "POST", path: "/api/v1/auth/code", access: Access::Public },
+    Route { method: "POST", path: "/api/v1/auth/login/code", access: Access::Public },
+    Route { method: "POST", path: "/api/v1/auth/login/password", access: Access::Public },
+    Route { method: "POST", path: "/api/v1/auth/logout", access: Access::Own },
+    Route { method: "GET", path: "/api/v1/me", access: Access::Own },
+    Route { method: "PUT", path: "/api/v1/me/id-number", access: Access::Own },
+    Route { method: "GET", path: "/api/v1/tokens", access: Access::Own },
+    Route { method: "POST", path: "/api/v1/tokens", access: Access::Own },
+    Route { method: "DELETE", path: "/api/v1/tokens/{id}", access: Access::Scoped(&[Role::SystemAdmin]) },
+    Route { method: "GET", path: "/api/v1/orgs", access: Access::ScopedList(STAFF_READERS) },
+    Route { method: "POST", path: "/api/v1/orgs", access: Access::Scoped(&[Role::SystemAdmin]) },
+    Route { method: "GET", path: "/api/v1/orgs/{id}", access: Access::Scoped(STAFF_READERS) },
+    Route { method: "GET", path: "/api/v1/users", access: Access::ScopedList(&[Role::SystemAdmin, Role::Supervisor]) },
+    Route { method: "POST", path: "/api/v1/users", access: Access::Scoped(&[Role::SystemAdmin]) },
+    Route { method: "POST", path: "/api/v1/users/{id}/roles", access: Access::Scoped(&[Role::SystemAdmin]) },
+    Route {
+        method: "GET",
+        path: "/api/v1/users/{id}/id-number",
+        access: Access::Scoped(&[Role::AuthorityReviewer, Role::Supervisor, Role::SystemAdmin]),
+    },
+    Route { method: "GET", path: "/api/v1/audit", access: Access::AuthorityWide },
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    OwnOrg,
+    OtherOrg,
+    OtherRegion,
+}
+
+/// An object of each kind in the target organisation.
+struct Fixture {
+    org: Org,
+    user_id: i64,
+}
+
+const ID_NUMBERS: [&str; 3] = ["11010519491231002X", "440524188001010014", "34052419800101001X"];
+
+async fn fixture(app: &TestApp, org: &Org, n: usize) -> Fixture {
+    let user_id = world::user(app, &world::phone(900 + n), org, &[]).await;
+    let session = app.login(&world::phone(900 + n), PASSWORD).await;
+    let reply = app
+        .request(
+            "PUT",
+            "/api/v1/me/id-number",
+            Auth::Session(&session),
+            Some(json!({ "id_number": ID_NUMBERS[n] })),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    Fixture {
+        org: org.clone(),
+        user_id,
+    }
+}
+
+/// A new token of the fixture's user, for a revocation attempt.
+async fn token_of(app: &TestApp, user_id: i64) -> i64 {
+    let mut tx = app.db().begin().await.unwrap();
+    let token = epass::store::tokens::insert(&mut tx, user_id, "t", &rand::random::<[u8; 32]>(), &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    token.id
+}
+
+/// Sends the route's request against the target; returns the status and body.
+async fn call(app: &TestApp, route: &Route, session: &Session, target: &Fixture, n: usize) -> (u16, Value) {
+    let org = target.org.id;
+    let user = target.user_id;
+    let (path, body) = match (route.method, route.path) {
+        ("DELETE", "/api/v1/tokens/{id}") => (format!("/api/v1/tokens/{}", token_of(app, user).await), None),
+        ("POST", "/api/v1/orgs") => (
+            route.path.to_owned(),
+            Some(json!({ "parent_id": org, "kind": "department", "name": "新部门", "division_code": "150621" })),
+        ),
+        ("GET", "/api/v1/orgs/{id}") => (format!("/api/v1/orgs/{org}"), None),
+        ("POST", "/api/v1/users") => (
+            route.path.to_owned(),
+            Some(json!({ "phone": world::phone(5000 + n), "name": "新用户", "org_id": org })),
+        ),
+        ("POST", "/api/v1/users/{id}/roles") => (
+            format!("/api/v1/users/{user}/roles"),
+            Some(json!({ "role": "reviewer", "org_id": org })),
+        ),
+        ("GET", "/api/v1/users/{id}/id-number") => (format!("/api/v1/users/{user}/id-number"), None),
+        (_, path) => (path.to_owned(), None),
+    };
+    let reply = app.request(route.method, &path, Auth::Session(session), body).await;
+    (reply.status, reply.body)
+}
+
+fn listed(body: &Value, id: i64) -> bool {
+    body["items"]
+        .as_array()
+        .is_some_and(|items| items.iter().any(|i| i["id"].as_i64() == Some(id)))
+}
+
+#[tokio::test]
+async fn every_route_allows_exactly_the_roles_in_its_row() {
+    let app = spawn_app().await;
+    let World { a1, a2, b1, .. } = world::build(&app).await;
+    let targets = [
+        (Target::OwnOrg, fixture(&app, &a1, 0).await),
+        (Target::OtherOrg, fixture(&app, &a2, 1).await),
+        (Target::OtherRegion, fixture(&app, &b1, 2).await),
+    ];
+    let mut callers = Vec::new();
+    for (i, role) in Role::ALL.into_iter().enumerate() {
+        let grants: &[Role] = if role == Role::Applicant { &[] } else { &[role] };
+        world::user(&app, &world::phone(i), &a1, grants).await;
+        callers.push((role, app.login(&world::phone(i), PASSWORD).await));
+    }
+
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for route in ROUTES {
+        let (Access::Scoped(_) | Access::ScopedList(_) | Access::AuthorityWide) = route.access else {
+            continue;
+        };
+        for (role, session) in &callers {
+            for (target, fixture) in &targets {
+                n += 1;
+                let (status, body) = call(&app, route, session, fixture, n).await;
+                let ok = match route.access {
+                    Access::Scoped(roles) => {
+                        let allowed = roles.contains(role) && *target == Target::OwnOrg;
+                        if allowed { (200..300).contains(&status) } else { status == 403 }
+                    }
+                    Access::ScopedList(roles) => {
+                        if roles.contains(role) {
+                            let id = if route.path.ends_with("/users") { fixture.user_id } else { fixture.org.id };
+                            status == 200 && listed(&body, id) == (*target == Target::OwnOrg)
+                        } else {
+                            status == 403
+                        }
+                    }
+                    Access::AuthorityWide => status == 403,
+                    Access::Public | Access::Own => true,
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{} {} as {role} on {target:?}: {status} {body}",
+                        route.method, route.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn routes_for_logged_in_users_refuse_anonymous_callers_and_public_ones_do_not() {
+    let app = spawn_app().await;
+    for route in ROUTES {
+        let body = (route.method != "GET").then(|| json!({}));
+        let path = route.path.replace("{id}", "1");
+        let reply = app.request(route.method, &path, Auth::None, body).await;
+        match route.access {
+            Access::Public => assert_ne!(reply.status, 401, "{} {}", route.method, route.path),
+            _ => assert_eq!(reply.status, 401, "{} {}", route.method, route.path),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_supervisor_of_a_whole_authority_reads_the_audit_log() {
+    let app = spawn_app().await;
+    let world = world::build(&app).await;
+    world::user(&app, "13900000001", &world.region_a, &[Role::Supervisor]).await;
+    let session = app.login("13900000001", PASSWORD).await;
+    let reply = app.get("/api/v1/audit?action=org.created", Auth::Session(&session)).await;
+    assert_eq!(reply.status, 200);
+    assert!(!reply.body["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn every_documented_route_has_a_row() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", Auth::None).await;
+    let mut missing = Vec::new();
+    for (path, ops) in doc.body["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            if !ROUTES.iter().any(|r| r.method == method && r.path == path) {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "routes without a row in the matrix: {missing:?}");
+}
