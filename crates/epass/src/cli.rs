@@ -24,10 +24,28 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and check durability settings, then exit.
     Migrate,
+    /// Signing keys (offline).
+    #[command(subcommand)]
+    Keys(offline::KeysCommand),
+    /// Trust lists and verifier bundles (offline).
+    #[command(subcommand)]
+    Trust(offline::TrustCommand),
+    /// Sign credentials and render QR codes (offline).
+    #[command(subcommand)]
+    Pass(offline::PassCommand),
+    /// Verify a credential against signed bundles (offline).
+    Verify(offline::VerifyArgs),
 }
 
 /// Runs the command and gives the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    let cli = match cli.command {
+        Command::Keys(c) => return offline::report(offline::run_keys(c)),
+        Command::Trust(c) => return offline::report(offline::run_trust(c)),
+        Command::Pass(c) => return offline::report(offline::run_pass(c)),
+        Command::Verify(a) => return offline::report(offline::run_verify(a)),
+        command => Cli { command, ..cli },
+    };
     let config = match crate::config::Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
@@ -36,7 +54,10 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     crate::serve::init_tracing(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("epass: cannot start the runtime: {e}");
@@ -51,6 +72,7 @@ pub fn run(cli: Cli) -> ExitCode {
             .block_on(crate::app::AppState::new(config))
             .map(|_| println!("migrations applied; durability settings in force"))
             .map_err(|e| e.to_string()),
+        Command::Keys(_) | Command::Trust(_) | Command::Pass(_) | Command::Verify(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

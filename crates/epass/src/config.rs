@@ -257,9 +257,12 @@ impl Config {
                         let key: [u8; 32] = rand::random();
                         let hex = hex_encode(&key);
                         std::fs::create_dir_all(&self.data_dir)
-                            .and_then(|()| std::fs::write(&path, &hex))
+                            .and_then(|()| write_secret(&path, &hex))
                             .map_err(|e| {
-                                ConfigError::MasterKey(format!("cannot write {}: {e}", path.display()))
+                                ConfigError::MasterKey(format!(
+                                    "cannot write {}: {e}",
+                                    path.display()
+                                ))
                             })?;
                         hex
                     }
@@ -275,6 +278,16 @@ impl Config {
         hex_decode_32(hex.trim())
             .ok_or_else(|| ConfigError::MasterKey("expected 64 hexadecimal characters".into()))
     }
+}
+
+/// Writes a file only its owner can read.
+fn write_secret(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 fn hex_encode(bytes: &[u8]) -> String {

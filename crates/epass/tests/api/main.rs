@@ -9,3 +9,4 @@ mod outbox;
 mod pii;
 mod store;
 mod world;
+mod cli_offline;
