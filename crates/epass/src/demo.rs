@@ -35,7 +35,12 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
         ("达拉特旗交通管控组", OrgKind::Department, None, 0),
         ("达拉特旗交通运输局", OrgKind::Department, None, 0),
         ("达拉特旗卫生健康委员会", OrgKind::Department, None, 0),
-        ("达拉特旗顺达物流有限公司", OrgKind::Company, Some("91350100M000100Y43"), 2),
+        (
+            "达拉特旗顺达物流有限公司",
+            OrgKind::Company,
+            Some("91350100M000100Y43"),
+            2,
+        ),
     ];
     for (name, kind, credit_code, parent) in children {
         let parent = seeded[parent].clone();
@@ -58,19 +63,32 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
     }
     tx.commit().await.map_err(StoreError::from)?;
 
-    println!("\nepass demo data created. Log in with a phone number and password {DEMO_PASSWORD:?}:");
-    println!("  {:<12} {:<10} {:<20} organisation", "phone", "name", "role");
+    println!(
+        "\nepass demo data created. Log in with a phone number and password {DEMO_PASSWORD:?}:"
+    );
+    println!(
+        "  {:<12} {:<10} {:<20} organisation",
+        "phone", "name", "role"
+    );
     for (phone, name, role, org) in ACCOUNTS {
         let org = &seeded[org];
         let input = UserInput {
             phone: phone.into(),
             name: name.into(),
             org_id: org.id,
-            roles: if role == Role::Applicant { vec![] } else { vec![role] },
+            roles: if role == Role::Applicant {
+                vec![]
+            } else {
+                vec![role]
+            },
             password: Some(DEMO_PASSWORD.into()),
         };
         users::create(&state.db, None, &actor, &input).await?;
-        println!("  {phone:<12} {name:<10} {:<20} {}", role.as_str(), org.name);
+        println!(
+            "  {phone:<12} {name:<10} {:<20} {}",
+            role.as_str(),
+            org.name
+        );
     }
     println!(
         "Applicants can also log in with a one-time code; with the default log sender the code \

@@ -77,8 +77,8 @@ pub async fn request_code(
     let now = now_ms();
     let mut tx = db.begin().await?;
     let hour_ago = now - 3_600_000;
-    let recent = otp::count_for_phone(&mut tx, phone.as_str(), now - policy.code_min_interval_ms)
-        .await?;
+    let recent =
+        otp::count_for_phone(&mut tx, phone.as_str(), now - policy.code_min_interval_ms).await?;
     if recent > 0 {
         return Err(ActionError::Throttled {
             retry_after_secs: policy.code_min_interval_ms / 1000,
@@ -191,9 +191,13 @@ pub async fn login_with_password(
         None => false,
     };
     if !ok || user.disabled_at.is_some() {
-        let count =
-            users::record_failed_login(&mut tx, user.id, policy.lock_threshold, now + policy.lock_ms)
-                .await?;
+        let count = users::record_failed_login(
+            &mut tx,
+            user.id,
+            policy.lock_threshold,
+            now + policy.lock_ms,
+        )
+        .await?;
         let mut event = actor.event("auth.login_failed", "user", user.id);
         event.after = Some(serde_json::json!({ "failed_logins": count }));
         audit::insert(&mut tx, &event).await?;

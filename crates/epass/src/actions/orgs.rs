@@ -40,8 +40,8 @@ pub async fn create_authority(
     division_code: &str,
 ) -> ActionResult<Org> {
     let name = check_name(name)?;
-    let division =
-        DivisionCode::parse(division_code).map_err(|e| ActionError::invalid("division_code", &e))?;
+    let division = DivisionCode::parse(division_code)
+        .map_err(|e| ActionError::invalid("division_code", &e))?;
     let mut tx = db.begin().await?;
     let org = orgs::insert(
         &mut tx,
@@ -100,7 +100,10 @@ pub async fn create(db: &Db, caller: &Caller, input: &OrgInput) -> ActionResult<
         (Some(raw), true) => {
             let (code, status) = CreditCode::parse_unchecked_checksum(raw)
                 .map_err(|e| ActionError::invalid("credit_code", &e))?;
-            (Some(code), matches!(status, ChecksumStatus::Overridden { .. }))
+            (
+                Some(code),
+                matches!(status, ChecksumStatus::Overridden { .. }),
+            )
         }
     };
     let actor = caller.actor(Some(role));

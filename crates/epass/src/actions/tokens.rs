@@ -48,8 +48,14 @@ pub async fn create(
     let secret = format!("ept_{}", random_token());
     let actor = caller.actor(None);
     let mut tx = db.begin().await?;
-    let token = tokens::insert(&mut tx, caller.user_id, name, &sha256(secret.as_bytes()), scopes)
-        .await?;
+    let token = tokens::insert(
+        &mut tx,
+        caller.user_id,
+        name,
+        &sha256(secret.as_bytes()),
+        scopes,
+    )
+    .await?;
     let mut event = actor.event("token.created", "api_token", token.id);
     event.after = Some(serde_json::json!({ "name": name, "scopes": scopes }));
     audit::insert(&mut tx, &event).await?;

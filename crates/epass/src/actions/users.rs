@@ -21,7 +21,12 @@ pub struct UserInput {
 }
 
 /// Creates a user in an organisation the caller administers, with roles over that organisation.
-pub async fn create(db: &Db, caller: Option<&Caller>, actor: &Actor, input: &UserInput) -> ActionResult<User> {
+pub async fn create(
+    db: &Db,
+    caller: Option<&Caller>,
+    actor: &Actor,
+    input: &UserInput,
+) -> ActionResult<User> {
     let phone = Phone::parse(&input.phone).map_err(|e| ActionError::invalid("phone", &e))?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
@@ -149,7 +154,11 @@ pub async fn reveal_id_number(
     let id = pii
         .open(&sealed)
         .map_err(|e| ActionError::Internal(format!("cannot open sealed ID number: {e}")))?;
-    audit::insert(&mut tx, &actor.event("pii.id_number_read", "user", target.id)).await?;
+    audit::insert(
+        &mut tx,
+        &actor.event("pii.id_number_read", "user", target.id),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }

@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// What a person may do; each grant of a role is scoped to an organisation subtree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A driver, an individual, a company or carrier that applies for passes.

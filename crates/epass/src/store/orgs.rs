@@ -143,16 +143,13 @@ pub async fn list_in_subtrees(
         sql.push_str(&format!("path LIKE ${}", i + 3));
     }
     sql.push_str(") ORDER BY id LIMIT $2");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after_id).bind(limit);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after_id)
+        .bind(limit);
     for path in paths {
         query = query.bind(format!("{path}%"));
     }
-    query
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    query.fetch_all(pool).await?.iter().map(from_row).collect()
 }
 
 /// The whole tree is empty: the first start of a new installation.

@@ -60,12 +60,14 @@ pub async fn find(pool: &sqlx::AnyPool, token_hash: &[u8]) -> StoreResult<Option
 
 /// Marks activity, at most once a minute per session to keep reads cheap.
 pub async fn touch(pool: &sqlx::AnyPool, token_hash: &[u8], now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")
-        .bind(now)
-        .bind(token_hash)
-        .bind(now - 60_000)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(now - 60_000)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

@@ -74,7 +74,8 @@ where
 
 /// The live (unrevoked) token with this hash.
 pub async fn find_live(pool: &sqlx::AnyPool, token_hash: &[u8]) -> StoreResult<Option<ApiToken>> {
-    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL");
+    let sql =
+        format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(token_hash)
         .fetch_optional(pool)
@@ -105,11 +106,12 @@ pub async fn list_for_user(
 }
 
 pub async fn revoke(tx: &mut Tx, id: i64) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

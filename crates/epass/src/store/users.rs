@@ -26,8 +26,7 @@ pub struct User {
     pub disabled_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, phone, name, org_id, id_number_masked, password_hash, failed_logins, locked_until, disabled_at";
+const COLUMNS: &str = "id, phone, name, org_id, id_number_masked, password_hash, failed_logins, locked_until, disabled_at";
 
 fn from_row(row: &AnyRow) -> StoreResult<User> {
     Ok(User {
@@ -107,9 +106,8 @@ pub async fn list_in_subtrees(
         .map(|c| format!("u.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut sql = format!(
-        "SELECT {cols} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id > $1 AND ("
-    );
+    let mut sql =
+        format!("SELECT {cols} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id > $1 AND (");
     for i in 0..paths.len() {
         if i > 0 {
             sql.push_str(" OR ");
@@ -117,16 +115,13 @@ pub async fn list_in_subtrees(
         sql.push_str(&format!("o.path LIKE ${}", i + 3));
     }
     sql.push_str(") ORDER BY u.id LIMIT $2");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after_id).bind(limit);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after_id)
+        .bind(limit);
     for path in paths {
         query = query.bind(format!("{path}%"));
     }
-    query
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    query.fetch_all(pool).await?.iter().map(from_row).collect()
 }
 
 pub async fn grants<'e, E>(executor: E, user_id: i64) -> StoreResult<Vec<Grant>>
@@ -156,13 +151,15 @@ where
 }
 
 pub async fn add_grant(tx: &mut Tx, user_id: i64, role: Role, org_id: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO user_roles (user_id, role, org_id, granted_at) VALUES ($1, $2, $3, $4)")
-        .bind(user_id)
-        .bind(role.as_str())
-        .bind(org_id)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO user_roles (user_id, role, org_id, granted_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(org_id)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -231,12 +228,14 @@ pub async fn set_id_number(
 
 /// The sealed ID number of a user, if one was registered.
 pub async fn sealed_id_number(tx: &mut Tx, user_id: i64) -> StoreResult<Option<Vec<u8>>> {
-    Ok(sqlx::query("SELECT id_number_sealed FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .try_get(0)?)
+    Ok(
+        sqlx::query("SELECT id_number_sealed FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get(0)?,
+    )
 }
 
 /// The user holding this ID number, found through its keyed hash.

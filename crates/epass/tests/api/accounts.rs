@@ -10,7 +10,9 @@ async fn a_code_logs_a_new_number_in_as_an_applicant_and_works_only_once() {
     let app = spawn_app().await;
     let code = app.request_code("13912345678").await;
     let body = json!({ "phone": "+86 139-1234-5678", "code": code });
-    let reply = app.post("/api/v1/auth/login/code", Auth::None, body.clone()).await;
+    let reply = app
+        .post("/api/v1/auth/login/code", Auth::None, body.clone())
+        .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let session = session_from(&reply);
     let me = app.get("/api/v1/me", Auth::Session(&session)).await;
@@ -49,7 +51,11 @@ async fn an_expired_code_is_refused() {
     let code = app.request_code("13912345678").await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let reply = app
-        .post("/api/v1/auth/login/code", Auth::None, json!({ "phone": "13912345678", "code": code }))
+        .post(
+            "/api/v1/auth/login/code",
+            Auth::None,
+            json!({ "phone": "13912345678", "code": code }),
+        )
         .await;
     assert_eq!(reply.status, 401);
 }
@@ -59,7 +65,11 @@ async fn a_second_code_within_a_minute_is_throttled_per_number() {
     let app = spawn_app().await;
     app.request_code("13912345678").await;
     let reply = app
-        .post("/api/v1/auth/code", Auth::None, json!({ "phone": "13912345678" }))
+        .post(
+            "/api/v1/auth/code",
+            Auth::None,
+            json!({ "phone": "13912345678" }),
+        )
         .await;
     assert_eq!(reply.status, 429);
     assert_eq!(reply.code(), "throttled");
@@ -80,7 +90,11 @@ async fn code_requests_are_throttled_per_client_address() {
         app.request_code(&format!("1391234567{n}")).await;
     }
     let reply = app
-        .post("/api/v1/auth/code", Auth::None, json!({ "phone": "13912345679" }))
+        .post(
+            "/api/v1/auth/code",
+            Auth::None,
+            json!({ "phone": "13912345679" }),
+        )
         .await;
     assert_eq!(reply.status, 429);
 }
@@ -92,14 +106,25 @@ async fn wrong_codes_kill_the_code_after_five_attempts() {
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
         let reply = app
-            .post("/api/v1/auth/login/code", Auth::None, json!({ "phone": "13912345678", "code": wrong }))
+            .post(
+                "/api/v1/auth/login/code",
+                Auth::None,
+                json!({ "phone": "13912345678", "code": wrong }),
+            )
             .await;
         assert_eq!(reply.status, 401);
     }
     let reply = app
-        .post("/api/v1/auth/login/code", Auth::None, json!({ "phone": "13912345678", "code": code }))
+        .post(
+            "/api/v1/auth/login/code",
+            Auth::None,
+            json!({ "phone": "13912345678", "code": code }),
+        )
         .await;
-    assert_eq!(reply.status, 401, "the right code after five wrong ones must not work");
+    assert_eq!(
+        reply.status, 401,
+        "the right code after five wrong ones must not work"
+    );
 }
 
 #[tokio::test]
@@ -114,7 +139,12 @@ async fn a_wrong_phone_number_gets_a_clear_bilingual_error() {
         "application/problem+json"
     );
     assert_eq!(reply.body["field"], "phone");
-    assert!(reply.body["type"].as_str().unwrap().starts_with("urn:epass:problem:phone."));
+    assert!(
+        reply.body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:epass:problem:phone.")
+    );
     assert!(!reply.body["detail"].as_str().unwrap().is_empty());
     assert!(!reply.body["detail_en"].as_str().unwrap().is_empty());
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
@@ -124,7 +154,13 @@ async fn a_wrong_phone_number_gets_a_clear_bilingual_error() {
 async fn staff_log_in_with_a_password_and_get_a_hardened_cookie() {
     let app = spawn_app().await;
     let world = world::build(&app).await;
-    world::user(&app, "13900000001", &world.a1, &[epass::domain::roles::Role::Reviewer]).await;
+    world::user(
+        &app,
+        "13900000001",
+        &world.a1,
+        &[epass::domain::roles::Role::Reviewer],
+    )
+    .await;
     let reply = app
         .post(
             "/api/v1/auth/login/password",
@@ -172,7 +208,8 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
     assert_eq!(reply.status, 423);
     assert_eq!(reply.code(), "account_locked");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.locked'").await,
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.locked'")
+            .await,
         1
     );
 }
@@ -197,12 +234,18 @@ async fn an_idle_session_expires() {
     let world = world::build(&app).await;
     world::user(&app, "13900000001", &world.a1, &[]).await;
     let session = app.login("13900000001", PASSWORD).await;
-    assert_eq!(app.get("/api/v1/me", Auth::Session(&session)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/me", Auth::Session(&session)).await.status,
+        200
+    );
     sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60000")
         .execute(app.db().pool())
         .await
         .unwrap();
-    assert_eq!(app.get("/api/v1/me", Auth::Session(&session)).await.status, 401);
+    assert_eq!(
+        app.get("/api/v1/me", Auth::Session(&session)).await.status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -215,7 +258,10 @@ async fn a_session_ends_at_its_absolute_timeout_however_active() {
         .execute(app.db().pool())
         .await
         .unwrap();
-    assert_eq!(app.get("/api/v1/me", Auth::Session(&session)).await.status, 401);
+    assert_eq!(
+        app.get("/api/v1/me", Auth::Session(&session)).await.status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -224,9 +270,14 @@ async fn logging_out_ends_the_session() {
     let world = world::build(&app).await;
     world::user(&app, "13900000001", &world.a1, &[]).await;
     let session = app.login("13900000001", PASSWORD).await;
-    let reply = app.post("/api/v1/auth/logout", Auth::Session(&session), json!({})).await;
+    let reply = app
+        .post("/api/v1/auth/logout", Auth::Session(&session), json!({}))
+        .await;
     assert_eq!(reply.status, 204);
-    assert_eq!(app.get("/api/v1/me", Auth::Session(&session)).await.status, 401);
+    assert_eq!(
+        app.get("/api/v1/me", Auth::Session(&session)).await.status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -237,20 +288,33 @@ async fn a_state_change_without_the_csrf_token_is_refused() {
     let mut session = app.login("13900000001", PASSWORD).await;
     session.csrf = "forged".into();
     let reply = app
-        .post("/api/v1/tokens", Auth::Session(&session), json!({ "name": "x", "scopes": [] }))
+        .post(
+            "/api/v1/tokens",
+            Auth::Session(&session),
+            json!({ "name": "x", "scopes": [] }),
+        )
         .await;
     assert_eq!(reply.status, 422);
     assert_eq!(reply.code(), "csrf.mismatch");
     assert_eq!(app.count("SELECT COUNT(*) FROM api_tokens").await, 0);
     // Reads need no token.
-    assert_eq!(app.get("/api/v1/me", Auth::Session(&session)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/me", Auth::Session(&session)).await.status,
+        200
+    );
 }
 
 #[tokio::test]
 async fn a_token_works_within_its_scopes_until_revoked() {
     let app = spawn_app().await;
     let world = world::build(&app).await;
-    world::user(&app, "13900000001", &world.a1, &[epass::domain::roles::Role::Supervisor]).await;
+    world::user(
+        &app,
+        "13900000001",
+        &world.a1,
+        &[epass::domain::roles::Role::Supervisor],
+    )
+    .await;
     let session = app.login("13900000001", PASSWORD).await;
     let reply = app
         .post(
@@ -263,21 +327,40 @@ async fn a_token_works_within_its_scopes_until_revoked() {
     let secret = reply.body["secret"].as_str().unwrap().to_owned();
     let id = reply.body["token"]["id"].as_i64().unwrap();
 
-    let orgs = app.get(&format!("/api/v1/orgs/{}", world.a1.id), Auth::Token(&secret)).await;
+    let orgs = app
+        .get(
+            &format!("/api/v1/orgs/{}", world.a1.id),
+            Auth::Token(&secret),
+        )
+        .await;
     assert_eq!(orgs.status, 200);
     let users = app.get("/api/v1/users", Auth::Token(&secret)).await;
-    assert_eq!(users.status, 403, "users:read is not among the token's scopes");
+    assert_eq!(
+        users.status, 403,
+        "users:read is not among the token's scopes"
+    );
     // Tokens are kept hashed.
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM api_tokens WHERE token_hash IS NOT NULL").await,
+        app.count("SELECT COUNT(*) FROM api_tokens WHERE token_hash IS NOT NULL")
+            .await,
         1
     );
 
     let revoke = app
-        .request("DELETE", &format!("/api/v1/tokens/{id}"), Auth::Session(&session), None)
+        .request(
+            "DELETE",
+            &format!("/api/v1/tokens/{id}"),
+            Auth::Session(&session),
+            None,
+        )
         .await;
     assert_eq!(revoke.status, 204);
-    let after = app.get(&format!("/api/v1/orgs/{}", world.a1.id), Auth::Token(&secret)).await;
+    let after = app
+        .get(
+            &format!("/api/v1/orgs/{}", world.a1.id),
+            Auth::Token(&secret),
+        )
+        .await;
     assert_eq!(after.status, 401);
 }
 
@@ -288,11 +371,19 @@ async fn a_token_cannot_mint_another_token() {
     world::user(&app, "13900000001", &world.a1, &[]).await;
     let session = app.login("13900000001", PASSWORD).await;
     let reply = app
-        .post("/api/v1/tokens", Auth::Session(&session), json!({ "name": "t", "scopes": [] }))
+        .post(
+            "/api/v1/tokens",
+            Auth::Session(&session),
+            json!({ "name": "t", "scopes": [] }),
+        )
         .await;
     let secret = reply.body["secret"].as_str().unwrap().to_owned();
     let again = app
-        .post("/api/v1/tokens", Auth::Token(&secret), json!({ "name": "t2", "scopes": [] }))
+        .post(
+            "/api/v1/tokens",
+            Auth::Token(&secret),
+            json!({ "name": "t2", "scopes": [] }),
+        )
         .await;
     assert_eq!(again.status, 403);
 }

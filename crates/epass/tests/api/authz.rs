@@ -40,28 +40,96 @@ const STAFF_READERS: &[Role] = &[
 ];
 
 pub const ROUTES: &[Route] = &[
-    Route { method: "GET", path: "/api/v1/openapi.json", access: Access::Public },
-    Route { method: "POST", path: "/api/v1/auth/code", access: Access::Public },
-    Route { method: "POST", path: "/api/v1/auth/login/code", access: Access::Public },
-    Route { method: "POST", path: "/api/v1/auth/login/password", access: Access::Public },
-    Route { method: "POST", path: "/api/v1/auth/logout", access: Access::Own },
-    Route { method: "GET", path: "/api/v1/me", access: Access::Own },
-    Route { method: "PUT", path: "/api/v1/me/id-number", access: Access::Own },
-    Route { method: "GET", path: "/api/v1/tokens", access: Access::Own },
-    Route { method: "POST", path: "/api/v1/tokens", access: Access::Own },
-    Route { method: "DELETE", path: "/api/v1/tokens/{id}", access: Access::Scoped(&[Role::SystemAdmin]) },
-    Route { method: "GET", path: "/api/v1/orgs", access: Access::ScopedList(STAFF_READERS) },
-    Route { method: "POST", path: "/api/v1/orgs", access: Access::Scoped(&[Role::SystemAdmin]) },
-    Route { method: "GET", path: "/api/v1/orgs/{id}", access: Access::Scoped(STAFF_READERS) },
-    Route { method: "GET", path: "/api/v1/users", access: Access::ScopedList(&[Role::SystemAdmin, Role::Supervisor]) },
-    Route { method: "POST", path: "/api/v1/users", access: Access::Scoped(&[Role::SystemAdmin]) },
-    Route { method: "POST", path: "/api/v1/users/{id}/roles", access: Access::Scoped(&[Role::SystemAdmin]) },
+    Route {
+        method: "GET",
+        path: "/api/v1/openapi.json",
+        access: Access::Public,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/auth/code",
+        access: Access::Public,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/auth/login/code",
+        access: Access::Public,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/auth/login/password",
+        access: Access::Public,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/auth/logout",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/me",
+        access: Access::Own,
+    },
+    Route {
+        method: "PUT",
+        path: "/api/v1/me/id-number",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/tokens",
+        access: Access::Own,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/tokens",
+        access: Access::Own,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/tokens/{id}",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/orgs",
+        access: Access::ScopedList(STAFF_READERS),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/orgs",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/orgs/{id}",
+        access: Access::Scoped(STAFF_READERS),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/users",
+        access: Access::ScopedList(&[Role::SystemAdmin, Role::Supervisor]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/users",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/users/{id}/roles",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
     Route {
         method: "GET",
         path: "/api/v1/users/{id}/id-number",
         access: Access::Scoped(&[Role::AuthorityReviewer, Role::Supervisor, Role::SystemAdmin]),
     },
-    Route { method: "GET", path: "/api/v1/audit", access: Access::AuthorityWide },
+    Route {
+        method: "GET",
+        path: "/api/v1/audit",
+        access: Access::AuthorityWide,
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +145,11 @@ struct Fixture {
     user_id: i64,
 }
 
-const ID_NUMBERS: [&str; 3] = ["11010519491231002X", "440524188001010014", "34052419800101001X"];
+const ID_NUMBERS: [&str; 3] = [
+    "11010519491231002X",
+    "440524188001010014",
+    "34052419800101001X",
+];
 
 async fn fixture(app: &TestApp, org: &Org, n: usize) -> Fixture {
     let user_id = world::user(app, &world::phone(900 + n), org, &[]).await;
@@ -100,22 +172,34 @@ async fn fixture(app: &TestApp, org: &Org, n: usize) -> Fixture {
 /// A new token of the fixture's user, for a revocation attempt.
 async fn token_of(app: &TestApp, user_id: i64) -> i64 {
     let mut tx = app.db().begin().await.unwrap();
-    let token = epass::store::tokens::insert(&mut tx, user_id, "t", &rand::random::<[u8; 32]>(), &[])
-        .await
-        .unwrap();
+    let token =
+        epass::store::tokens::insert(&mut tx, user_id, "t", &rand::random::<[u8; 32]>(), &[])
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     token.id
 }
 
 /// Sends the route's request against the target; returns the status and body.
-async fn call(app: &TestApp, route: &Route, session: &Session, target: &Fixture, n: usize) -> (u16, Value) {
+async fn call(
+    app: &TestApp,
+    route: &Route,
+    session: &Session,
+    target: &Fixture,
+    n: usize,
+) -> (u16, Value) {
     let org = target.org.id;
     let user = target.user_id;
     let (path, body) = match (route.method, route.path) {
-        ("DELETE", "/api/v1/tokens/{id}") => (format!("/api/v1/tokens/{}", token_of(app, user).await), None),
+        ("DELETE", "/api/v1/tokens/{id}") => (
+            format!("/api/v1/tokens/{}", token_of(app, user).await),
+            None,
+        ),
         ("POST", "/api/v1/orgs") => (
             route.path.to_owned(),
-            Some(json!({ "parent_id": org, "kind": "department", "name": "新部门", "division_code": "150621" })),
+            Some(
+                json!({ "parent_id": org, "kind": "department", "name": "新部门", "division_code": "150621" }),
+            ),
         ),
         ("GET", "/api/v1/orgs/{id}") => (format!("/api/v1/orgs/{org}"), None),
         ("POST", "/api/v1/users") => (
@@ -126,10 +210,14 @@ async fn call(app: &TestApp, route: &Route, session: &Session, target: &Fixture,
             format!("/api/v1/users/{user}/roles"),
             Some(json!({ "role": "reviewer", "org_id": org })),
         ),
-        ("GET", "/api/v1/users/{id}/id-number") => (format!("/api/v1/users/{user}/id-number"), None),
+        ("GET", "/api/v1/users/{id}/id-number") => {
+            (format!("/api/v1/users/{user}/id-number"), None)
+        }
         (_, path) => (path.to_owned(), None),
     };
-    let reply = app.request(route.method, &path, Auth::Session(session), body).await;
+    let reply = app
+        .request(route.method, &path, Auth::Session(session), body)
+        .await;
     (reply.status, reply.body)
 }
 
@@ -150,7 +238,11 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
     ];
     let mut callers = Vec::new();
     for (i, role) in Role::ALL.into_iter().enumerate() {
-        let grants: &[Role] = if role == Role::Applicant { &[] } else { &[role] };
+        let grants: &[Role] = if role == Role::Applicant {
+            &[]
+        } else {
+            &[role]
+        };
         world::user(&app, &world::phone(i), &a1, grants).await;
         callers.push((role, app.login(&world::phone(i), PASSWORD).await));
     }
@@ -158,7 +250,8 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
     let mut failures = Vec::new();
     let mut n = 0;
     for route in ROUTES {
-        let (Access::Scoped(_) | Access::ScopedList(_) | Access::AuthorityWide) = route.access else {
+        let (Access::Scoped(_) | Access::ScopedList(_) | Access::AuthorityWide) = route.access
+        else {
             continue;
         };
         for (role, session) in &callers {
@@ -168,11 +261,19 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
                 let ok = match route.access {
                     Access::Scoped(roles) => {
                         let allowed = roles.contains(role) && *target == Target::OwnOrg;
-                        if allowed { (200..300).contains(&status) } else { status == 403 }
+                        if allowed {
+                            (200..300).contains(&status)
+                        } else {
+                            status == 403
+                        }
                     }
                     Access::ScopedList(roles) => {
                         if roles.contains(role) {
-                            let id = if route.path.ends_with("/users") { fixture.user_id } else { fixture.org.id };
+                            let id = if route.path.ends_with("/users") {
+                                fixture.user_id
+                            } else {
+                                fixture.org.id
+                            };
                             status == 200 && listed(&body, id) == (*target == Target::OwnOrg)
                         } else {
                             status == 403
@@ -190,7 +291,12 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -213,7 +319,9 @@ async fn a_supervisor_of_a_whole_authority_reads_the_audit_log() {
     let world = world::build(&app).await;
     world::user(&app, "13900000001", &world.region_a, &[Role::Supervisor]).await;
     let session = app.login("13900000001", PASSWORD).await;
-    let reply = app.get("/api/v1/audit?action=org.created", Auth::Session(&session)).await;
+    let reply = app
+        .get("/api/v1/audit?action=org.created", Auth::Session(&session))
+        .await;
     assert_eq!(reply.status, 200);
     assert!(!reply.body["items"].as_array().unwrap().is_empty());
 }
@@ -231,5 +339,8 @@ async fn every_documented_route_has_a_row() {
             }
         }
     }
-    assert!(missing.is_empty(), "routes without a row in the matrix: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the matrix: {missing:?}"
+    );
 }

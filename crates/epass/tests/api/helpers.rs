@@ -34,7 +34,9 @@ pub async fn fresh_db_url() -> String {
         let name = format!("epass_t_{}", hex(&rand::random::<[u8; 8]>()));
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
-            .unwrap_or_else(|e| panic!("EPASS_TEST_DATABASE=postgres but {admin} is unreachable: {e}"));
+            .unwrap_or_else(|e| {
+                panic!("EPASS_TEST_DATABASE=postgres but {admin} is unreachable: {e}")
+            });
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await
@@ -94,10 +96,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut AppState)) -> TestApp {
     };
     let mut state = AppState::with_db(config, db, &MASTER_KEY);
     tweak(&mut state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("local addr");
-    let app = epass::app::router(state.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let app = epass::app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
     // reqwest is built without a TLS provider of its own; the service installs ring's.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -184,7 +187,11 @@ impl TestApp {
                 serde_json::json!({ "phone": phone, "password": password }),
             )
             .await;
-        assert_eq!(reply.status, 200, "login of {phone} failed: {:?}", reply.body);
+        assert_eq!(
+            reply.status, 200,
+            "login of {phone} failed: {:?}",
+            reply.body
+        );
         session_from(&reply)
     }
 
@@ -202,7 +209,11 @@ impl TestApp {
     /// Requests a code for `phone` and returns the 6 digits read from the queued SMS.
     pub async fn request_code(&self, phone: &str) -> String {
         let reply = self
-            .post("/api/v1/auth/code", Auth::None, serde_json::json!({ "phone": phone }))
+            .post(
+                "/api/v1/auth/code",
+                Auth::None,
+                serde_json::json!({ "phone": phone }),
+            )
             .await;
         assert_eq!(reply.status, 202, "code request failed: {:?}", reply.body);
         let sms = self.last_sms(phone).await.expect("an SMS was queued");
@@ -239,7 +250,10 @@ pub fn session_from(reply: &Reply) -> Session {
         .expect("cookie value");
     Session {
         cookie,
-        csrf: reply.body["csrf_token"].as_str().expect("csrf token").to_owned(),
+        csrf: reply.body["csrf_token"]
+            .as_str()
+            .expect("csrf token")
+            .to_owned(),
         user_id: reply.body["user_id"].as_i64().expect("user id"),
     }
 }

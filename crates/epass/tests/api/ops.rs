@@ -29,10 +29,15 @@ async fn metrics_count_requests_by_route_template_and_show_the_outbox_depth() {
         .await
         .unwrap();
     assert!(
-        text.contains(r#"epass_http_requests_total{method="POST",route="/api/v1/auth/code",status="202"} 1"#),
+        text.contains(
+            r#"epass_http_requests_total{method="POST",route="/api/v1/auth/code",status="202"} 1"#
+        ),
         "{text}"
     );
-    assert!(text.contains(r#"route="/api/v1/orgs/{id}""#), "no raw ids in labels: {text}");
+    assert!(
+        text.contains(r#"route="/api/v1/orgs/{id}""#),
+        "no raw ids in labels: {text}"
+    );
     assert!(!text.contains("12345"));
     assert!(text.contains("epass_http_request_duration_seconds_bucket"));
     assert!(text.contains("epass_outbox_depth 1"), "{text}");
@@ -42,10 +47,18 @@ async fn metrics_count_requests_by_route_template_and_show_the_outbox_depth() {
 async fn every_answer_carries_a_content_security_policy_without_inline_script() {
     let app = spawn_app().await;
     let reply = app.get("/api/v1/me", Auth::None).await;
-    let csp = reply.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = reply
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("script-src 'self'"));
     assert!(!csp.contains("unsafe-inline"));
-    assert_eq!(reply.headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(
+        reply.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
 }
 
 #[tokio::test]
@@ -88,14 +101,25 @@ async fn the_openapi_document_is_3_1_and_describes_every_route() {
 async fn lists_page_with_an_opaque_cursor() {
     let app = spawn_app().await;
     let world = crate::world::build(&app).await;
-    crate::world::user(&app, "13900000001", &world.region_a, &[epass::domain::roles::Role::SystemAdmin]).await;
+    crate::world::user(
+        &app,
+        "13900000001",
+        &world.region_a,
+        &[epass::domain::roles::Role::SystemAdmin],
+    )
+    .await;
     let session = app.login("13900000001", crate::world::PASSWORD).await;
-    let first = app.get("/api/v1/orgs?limit=2", Auth::Session(&session)).await;
+    let first = app
+        .get("/api/v1/orgs?limit=2", Auth::Session(&session))
+        .await;
     assert_eq!(first.status, 200);
     assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
     let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
     let second = app
-        .get(&format!("/api/v1/orgs?limit=2&cursor={cursor}"), Auth::Session(&session))
+        .get(
+            &format!("/api/v1/orgs?limit=2&cursor={cursor}"),
+            Auth::Session(&session),
+        )
         .await;
     let ids: Vec<i64> = second.body["items"]
         .as_array()
@@ -103,8 +127,14 @@ async fn lists_page_with_an_opaque_cursor() {
         .iter()
         .map(|o| o["id"].as_i64().unwrap())
         .collect();
-    assert_eq!(ids, vec![world.a2.id], "region A holds A, A1, A2; region B is out of scope");
+    assert_eq!(
+        ids,
+        vec![world.a2.id],
+        "region A holds A, A1, A2; region B is out of scope"
+    );
     assert!(second.body["next_cursor"].is_null());
-    let bad = app.get("/api/v1/orgs?cursor=nonsense", Auth::Session(&session)).await;
+    let bad = app
+        .get("/api/v1/orgs?cursor=nonsense", Auth::Session(&session))
+        .await;
     assert_eq!(bad.status, 422);
 }

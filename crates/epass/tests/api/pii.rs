@@ -16,7 +16,12 @@ async fn an_id_number_is_stored_sealed_and_shown_masked() {
     world::user(&app, "13900000001", &world.a1, &[]).await;
     let session = app.login("13900000001", PASSWORD).await;
     let reply = app
-        .request("PUT", "/api/v1/me/id-number", Auth::Session(&session), Some(json!({ "id_number": "11010519491231002x" })))
+        .request(
+            "PUT",
+            "/api/v1/me/id-number",
+            Auth::Session(&session),
+            Some(json!({ "id_number": "11010519491231002x" })),
+        )
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     let masked = reply.body["id_number_masked"].as_str().unwrap();
@@ -43,7 +48,12 @@ async fn a_wrong_id_number_is_refused_with_the_reason() {
     world::user(&app, "13900000001", &world.a1, &[]).await;
     let session = app.login("13900000001", PASSWORD).await;
     let reply = app
-        .request("PUT", "/api/v1/me/id-number", Auth::Session(&session), Some(json!({ "id_number": "340524198001010013" })))
+        .request(
+            "PUT",
+            "/api/v1/me/id-number",
+            Auth::Session(&session),
+            Some(json!({ "id_number": "340524198001010013" })),
+        )
         .await;
     assert_eq!(reply.status, 422);
     assert_eq!(reply.body["field"], "id_number");
@@ -58,8 +68,13 @@ async fn every_read_of_a_full_id_number_is_recorded_and_only_entitled_roles_may_
     world::user(&app, "13900000002", &world.a1, &[Role::Supervisor]).await;
     world::user(&app, "13900000003", &world.a1, &[Role::CheckpointOfficer]).await;
     let own = app.login("13900000001", PASSWORD).await;
-    app.request("PUT", "/api/v1/me/id-number", Auth::Session(&own), Some(json!({ "id_number": ID })))
-        .await;
+    app.request(
+        "PUT",
+        "/api/v1/me/id-number",
+        Auth::Session(&own),
+        Some(json!({ "id_number": ID })),
+    )
+    .await;
 
     let supervisor = app.login("13900000002", PASSWORD).await;
     let path = format!("/api/v1/users/{holder}/id-number");
@@ -74,11 +89,12 @@ async fn every_read_of_a_full_id_number_is_recorded_and_only_entitled_roles_may_
         .count("SELECT COUNT(*) FROM audit_events WHERE action = 'pii.id_number_read'")
         .await;
     assert_eq!(reads, 1, "one successful read, one recorded event");
-    let actor: String = sqlx::query("SELECT actor_role FROM audit_events WHERE action = 'pii.id_number_read'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap()
-        .get(0);
+    let actor: String =
+        sqlx::query("SELECT actor_role FROM audit_events WHERE action = 'pii.id_number_read'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap()
+            .get(0);
     assert_eq!(actor, "supervisor");
 }
 
@@ -91,7 +107,12 @@ async fn one_id_number_cannot_register_two_accounts() {
     for (phone, status) in [("13900000001", 200), ("13900000002", 409)] {
         let session = app.login(phone, PASSWORD).await;
         let reply = app
-            .request("PUT", "/api/v1/me/id-number", Auth::Session(&session), Some(json!({ "id_number": ID })))
+            .request(
+                "PUT",
+                "/api/v1/me/id-number",
+                Auth::Session(&session),
+                Some(json!({ "id_number": ID })),
+            )
             .await;
         assert_eq!(reply.status, status);
     }

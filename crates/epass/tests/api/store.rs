@@ -9,7 +9,11 @@ use crate::helpers::{fresh_db, fresh_db_url, postgres};
 #[tokio::test]
 async fn the_database_runs_on_the_engine_the_run_asked_for() {
     let db = fresh_db().await;
-    let expected = if postgres() { Engine::Postgres } else { Engine::Sqlite };
+    let expected = if postgres() {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    };
     assert_eq!(db.engine(), expected);
 }
 
@@ -130,9 +134,10 @@ async fn a_change_that_fails_half_way_leaves_neither_the_change_nor_its_audit_ev
 #[tokio::test]
 async fn an_action_writes_its_audit_event_in_the_same_transaction() {
     let db = fresh_db().await;
-    let org = epass::actions::orgs::create_authority(&db, &Actor::default(), "天津市指挥部", "120000")
-        .await
-        .unwrap();
+    let org =
+        epass::actions::orgs::create_authority(&db, &Actor::default(), "天津市指挥部", "120000")
+            .await
+            .unwrap();
     let events = audit::list(
         db.pool(),
         &audit::Filter {
@@ -152,5 +157,8 @@ async fn an_action_writes_its_audit_event_in_the_same_transaction() {
 #[tokio::test]
 async fn an_unsupported_database_url_is_a_clear_error() {
     let err = Db::open("mysql://localhost/x").await.unwrap_err();
-    assert!(err.to_string().contains("sqlite:// or postgres://"), "{err}");
+    assert!(
+        err.to_string().contains("sqlite:// or postgres://"),
+        "{err}"
+    );
 }

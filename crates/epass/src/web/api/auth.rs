@@ -43,7 +43,12 @@ pub struct LoginResponse {
     pub expires_at: i64,
 }
 
-fn throttle(state: &AppState, bucket: &'static str, addr: &ClientAddr, limit: u32) -> ApiResult<()> {
+fn throttle(
+    state: &AppState,
+    bucket: &'static str,
+    addr: &ClientAddr,
+    limit: u32,
+) -> ApiResult<()> {
     let client = addr.0.as_deref().unwrap_or("unknown");
     state
         .limiter
@@ -110,9 +115,14 @@ pub async fn login_code(
     Json(body): Json<CodeLogin>,
 ) -> ApiResult<Response> {
     throttle(&state, "login", &addr, 20)?;
-    let session =
-        auth::login_with_code(&state.db, &state.auth, &body.phone, &body.code, &anonymous(addr))
-            .await?;
+    let session = auth::login_with_code(
+        &state.db,
+        &state.auth,
+        &body.phone,
+        &body.code,
+        &anonymous(addr),
+    )
+    .await?;
     Ok(logged_in(&state, session))
 }
 

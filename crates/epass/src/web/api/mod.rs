@@ -68,14 +68,29 @@ impl<T> Page<T> {
 
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "epass API", version = "1", description = "Electronic passes for people and vehicles."),
+    info(
+        title = "epass API",
+        version = "1",
+        description = "Electronic passes for people and vehicles."
+    ),
     paths(
         openapi,
-        auth::request_code, auth::login_code, auth::login_password, auth::logout,
-        users::me, users::register_id_number, users::list, users::create, users::grant_role,
+        auth::request_code,
+        auth::login_code,
+        auth::login_password,
+        auth::logout,
+        users::me,
+        users::register_id_number,
+        users::list,
+        users::create,
+        users::grant_role,
         users::reveal_id_number,
-        orgs::list, orgs::create, orgs::get_one,
-        tokens::list, tokens::create, tokens::revoke,
+        orgs::list,
+        orgs::create,
+        orgs::get_one,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
         audit::list,
     ),
     components(schemas(crate::web::error::Problem))

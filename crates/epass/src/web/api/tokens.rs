@@ -47,7 +47,8 @@ pub async fn create(
     caller: Caller,
     Json(body): Json<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<NewToken>)> {
-    let (token, secret) = token_actions::create(&state.db, &caller, &body.name, &body.scopes).await?;
+    let (token, secret) =
+        token_actions::create(&state.db, &caller, &body.name, &body.scopes).await?;
     Ok((StatusCode::CREATED, Json(NewToken { token, secret })))
 }
 
