@@ -187,53 +187,40 @@ pub async fn record_attempt(
         .bind(error)
         .execute(&mut *tx)
         .await?;
-    let done = match outcome {
-        Outcome::Sent => {
-            sqlx::query(
-                "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, \
-                 last_error = NULL WHERE id = $1 AND status <> 'sent'",
-            )
-            .bind(id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-        }
-        Outcome::Retry { at: next, error } => {
-            sqlx::query(
-                "UPDATE outbox SET status = 'pending', next_attempt_at = $3, lease_until = NULL, \
-                 last_error = $4 WHERE id = $1 AND status = 'sending' AND lease_until = $2",
-            )
-            .bind(id)
-            .bind(claim.lease_until)
-            .bind(next)
-            .bind(error)
-            .execute(&mut *tx)
-            .await?
-        }
-        Outcome::Failed { error } => {
-            sqlx::query(
-                "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = $3 \
-                 WHERE id = $1 AND status = 'sending' AND lease_until = $2",
-            )
-            .bind(id)
-            .bind(claim.lease_until)
-            .bind(error)
-            .execute(&mut *tx)
-            .await?
-        }
+    let update = match outcome {
+        Outcome::Sent => sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, \
+             last_error = NULL WHERE id = $1 AND status <> 'sent'",
+        )
+        .bind(id)
+        .bind(at),
+        Outcome::Retry { at: next, error } => sqlx::query(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = $3, lease_until = NULL, \
+             last_error = $4 WHERE id = $1 AND status = 'sending' AND lease_until = $2",
+        )
+        .bind(id)
+        .bind(claim.lease_until)
+        .bind(next)
+        .bind(error),
+        Outcome::Failed { error } => sqlx::query(
+            "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = $3 \
+             WHERE id = $1 AND status = 'sending' AND lease_until = $2",
+        )
+        .bind(id)
+        .bind(claim.lease_until)
+        .bind(error),
     };
+    let done = update.execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Where one message stands.
 pub async fn state(pool: &sqlx::AnyPool, id: i64) -> StoreResult<State> {
-    let row = sqlx::query(
-        "SELECT status, attempts, last_error, sent_at FROM outbox WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await?;
+    let row = sqlx::query("SELECT status, attempts, last_error, sent_at FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
     Ok(State {
         status: row.try_get(0)?,
         attempts: row.try_get(1)?,
@@ -244,12 +231,11 @@ pub async fn state(pool: &sqlx::AnyPool, id: i64) -> StoreResult<State> {
 
 /// Every recorded attempt at one message, oldest first.
 pub async fn attempts(pool: &sqlx::AnyPool, id: i64) -> StoreResult<Vec<Attempt>> {
-    let rows = sqlx::query(
-        "SELECT at, ok, error FROM outbox_attempts WHERE message_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
+    let rows =
+        sqlx::query("SELECT at, ok, error FROM outbox_attempts WHERE message_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
     rows.iter()
         .map(|row| {
             Ok(Attempt {
