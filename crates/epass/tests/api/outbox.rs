@@ -2,23 +2,19 @@
 //! permanent failures, concurrent workers and rolled-back transactions.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+mod gateway;
+mod smtp_server;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use base64::Engine as _;
 use epass::config::{OutboxConfig, SenderKind};
-use epass::outbox::{
-    HttpSmsSender, Sender, SmtpSender, Worker, WorkerSettings, sender_from_config,
-};
+use epass::outbox::{SmtpSender, Worker, WorkerSettings, sender_from_config};
 use epass::store::outbox::{self as store, Channel};
 use epass::store::{Db, now_ms};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
+use self::gateway::{gateway, http_sender};
+use self::smtp_server::{body_text, decode_words, header, smtp_server};
 use crate::helpers::{fresh_db, fresh_db_url};
 
 fn fast(max_attempts: i64) -> WorkerSettings {
@@ -50,148 +46,6 @@ async fn drain(worker: &Worker, db: &Db) {
         worker.run_once().await.unwrap();
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A minimal SMTP server.
-
-#[derive(Clone, Debug, Default)]
-struct Mail {
-    rcpt: Vec<String>,
-    data: String,
-}
-
-async fn smtp_server() -> (SocketAddr, Arc<Mutex<Vec<Mail>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mails = Arc::new(Mutex::new(Vec::new()));
-    let sink = mails.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(smtp_session(socket, sink.clone()));
-        }
-    });
-    (addr, mails)
-}
-
-async fn smtp_session(socket: TcpStream, mails: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
-    let (read, mut write) = socket.into_split();
-    let mut read = BufReader::new(read);
-    write.write_all(b"220 test ESMTP ready\r\n").await?;
-    let mut mail = Mail::default();
-    loop {
-        let mut line = Vec::new();
-        if read.read_until(b'\n', &mut line).await? == 0 {
-            return Ok(());
-        }
-        let line = String::from_utf8_lossy(&line).trim_end().to_owned();
-        let upper = line.to_ascii_uppercase();
-        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            b"250 test\r\n"
-        } else if upper.starts_with("RCPT TO:") {
-            mail.rcpt.push(line[8..].trim().to_owned());
-            b"250 OK\r\n"
-        } else if upper == "DATA" {
-            write.write_all(b"354 go ahead\r\n").await?;
-            let mut data = Vec::new();
-            loop {
-                let mut l = Vec::new();
-                if read.read_until(b'\n', &mut l).await? == 0 {
-                    return Ok(());
-                }
-                if l == b".\r\n" {
-                    break;
-                }
-                // Undo dot-stuffing.
-                let l = if l.starts_with(b"..") {
-                    &l[1..]
-                } else {
-                    &l[..]
-                };
-                data.extend_from_slice(l);
-            }
-            mail.data = String::from_utf8(data).unwrap();
-            mails.lock().unwrap().push(std::mem::take(&mut mail));
-            b"250 queued\r\n"
-        } else if upper == "QUIT" {
-            write.write_all(b"221 bye\r\n").await?;
-            return Ok(());
-        } else {
-            b"250 OK\r\n"
-        };
-        write.write_all(reply).await?;
-    }
-}
-
-/// Header value by name, unfolded.
-fn header(data: &str, name: &str) -> Option<String> {
-    let head = data.split("\r\n\r\n").next()?;
-    let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
-    unfolded.lines().find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-    })
-}
-
-/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`).
-fn decode_words(value: &str) -> String {
-    let mut bytes = Vec::new();
-    let mut plain = String::new();
-    for token in value.split([' ', '\t']) {
-        let Some(inner) = token.strip_prefix("=?").and_then(|t| t.strip_suffix("?=")) else {
-            plain.push_str(&String::from_utf8(std::mem::take(&mut bytes)).unwrap());
-            if !plain.is_empty() {
-                plain.push(' ');
-            }
-            plain.push_str(token);
-            continue;
-        };
-        let mut parts = inner.splitn(3, '?');
-        let (_charset, enc, text) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
-        if enc.eq_ignore_ascii_case("b") {
-            bytes.extend(
-                base64::engine::general_purpose::STANDARD
-                    .decode(text)
-                    .unwrap(),
-            );
-        } else {
-            bytes.extend(quoted_printable(&text.replace('_', " ")));
-        }
-    }
-    plain.push_str(&String::from_utf8(bytes).unwrap());
-    plain
-}
-
-fn quoted_printable(s: &str) -> Vec<u8> {
-    let s = s.replace("=\r\n", "");
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'=' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The body, decoded per its Content-Transfer-Encoding.
-fn body_text(data: &str) -> String {
-    let (_, raw) = data.split_once("\r\n\r\n").unwrap();
-    let cte = header(data, "Content-Transfer-Encoding").unwrap_or_default();
-    let bytes = match cte.to_ascii_lowercase().as_str() {
-        "base64" => base64::engine::general_purpose::STANDARD
-            .decode(raw.replace("\r\n", ""))
-            .unwrap(),
-        "quoted-printable" => quoted_printable(raw),
-        _ => raw.as_bytes().to_vec(),
-    };
-    String::from_utf8(bytes).unwrap().trim_end().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,85 +95,6 @@ async fn an_email_is_delivered_through_a_real_smtp_listener_with_its_chinese_bod
     let attempts = store::attempts(db.pool(), id).await.unwrap();
     assert_eq!(attempts.len(), 1);
     assert!(attempts[0].ok);
-}
-
-// ---------------------------------------------------------------------------------------------
-// A mock HTTP SMS gateway answering with scripted statuses (200 once the script is used up).
-
-#[derive(Clone, Debug)]
-struct Request {
-    headers: HeaderMap,
-    body: String,
-    status: u16,
-}
-
-#[derive(Clone, Default)]
-struct Gateway {
-    script: Arc<Mutex<VecDeque<u16>>>,
-    always: Arc<Mutex<Option<u16>>>,
-    seen: Arc<Mutex<Vec<Request>>>,
-}
-
-impl Gateway {
-    fn requests(&self) -> Vec<Request> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    /// Successful requests per idempotency key.
-    fn successes(&self) -> HashMap<String, usize> {
-        let mut counts = HashMap::new();
-        for r in self.requests().iter().filter(|r| r.status == 200) {
-            let key = r.headers["idempotency-key"].to_str().unwrap().to_owned();
-            *counts.entry(key).or_default() += 1;
-        }
-        counts
-    }
-}
-
-async fn gateway_handler(
-    State(gw): State<Gateway>,
-    headers: HeaderMap,
-    body: String,
-) -> StatusCode {
-    let status = gw
-        .script
-        .lock()
-        .unwrap()
-        .pop_front()
-        .or(*gw.always.lock().unwrap())
-        .unwrap_or(200);
-    // A little latency so concurrent workers overlap.
-    tokio::time::sleep(Duration::from_millis(2)).await;
-    gw.seen.lock().unwrap().push(Request {
-        headers,
-        body,
-        status,
-    });
-    StatusCode::from_u16(status).unwrap()
-}
-
-async fn gateway(script: &[u16], always: Option<u16>) -> (String, Gateway) {
-    let gw = Gateway::default();
-    gw.script.lock().unwrap().extend(script);
-    *gw.always.lock().unwrap() = always;
-    let app = axum::Router::new()
-        .route("/sms", axum::routing::post(gateway_handler))
-        .with_state(gw.clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/sms"), gw)
-}
-
-const TEMPLATE: &str =
-    r#"{"to":"{{to}}","text":"{{body}}","subject":"{{subject}}","sign":"epass"}"#;
-
-fn http_sender(url: &str) -> Arc<dyn Sender> {
-    let headers = vec![
-        ("Authorization".to_owned(), "Bearer t0ken".to_owned()),
-        ("X-Api-Key".to_owned(), "k-123".to_owned()),
-    ];
-    Arc::new(HttpSmsSender::new(url, &headers, TEMPLATE, Duration::from_secs(5)).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
