@@ -35,8 +35,11 @@ pub async fn headers(mut response: Response) -> Response {
 /// defence; the durable limits (code throttles, account lock-out) live in the database.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(&'static str, String), (Instant, u32)>>,
+    windows: Mutex<HashMap<WindowKey, (Instant, u32)>>,
 }
+
+/// A bucket name and a client address.
+type WindowKey = (&'static str, String);
 
 impl RateLimiter {
     /// Counts one request; `Err(seconds to wait)` once `limit` requests were seen in `window`.

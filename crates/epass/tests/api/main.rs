@@ -1,12 +1,16 @@
 //! API and store tests, one module per area. `EPASS_TEST_DATABASE=postgres` runs them all on
 //! PostgreSQL instead of SQLite.
 
+// A failed unwrap is a failed test, which is what a test wants.
+#![allow(clippy::unwrap_used)]
+
 mod accounts;
 mod authz;
+mod cli_offline;
 mod helpers;
 mod ops;
 mod outbox;
+mod pages;
 mod pii;
 mod store;
 mod world;
-mod cli_offline;
