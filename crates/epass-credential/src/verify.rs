@@ -96,6 +96,8 @@ pub struct Verifier {
     keys: HashMap<Kid, Arc<IssuerKey>>,
 }
 
+// A short-lived return value; boxing would allocate on every early rejection.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Stage1 {
     Done(Outcome),
     Pending { cose: Vec<u8>, key: Arc<IssuerKey> },

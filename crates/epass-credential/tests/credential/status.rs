@@ -19,7 +19,7 @@ fn sizes(n: u32) -> (usize, usize, usize) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ u64::from(n));
     let mut l = StatusList::new("150621", n).expect("list");
     for i in 0..n {
-        if rng.next() % 100 == 0 {
+        if rng.next().is_multiple_of(100) {
             l.set(i, Status::Revoked).expect("set");
         }
     }
