@@ -140,10 +140,10 @@ impl PiiKeys {
         Ok(Self::from_master_secret(master))
     }
 
-    fn aad() -> Vec<u8> {
-        let mut aad = Vec::with_capacity(1 + AAD_LABEL.len());
+    fn aad(label: &[u8]) -> Vec<u8> {
+        let mut aad = Vec::with_capacity(1 + label.len());
         aad.push(SEAL_VERSION);
-        aad.extend_from_slice(AAD_LABEL);
+        aad.extend_from_slice(label);
         aad
     }
 
@@ -157,16 +157,14 @@ impl PiiKeys {
     }
 
     fn seal_with_nonce(&self, id: &IdNumber, nonce: &XNonce) -> Result<Vec<u8>, PiiError> {
-        let aad = Self::aad();
+        self.seal_raw(AAD_LABEL, id.expose().as_bytes(), nonce)
+    }
+
+    fn seal_raw(&self, label: &[u8], msg: &[u8], nonce: &XNonce) -> Result<Vec<u8>, PiiError> {
+        let aad = Self::aad(label);
         let ct = self
             .cipher
-            .encrypt(
-                nonce,
-                Payload {
-                    msg: id.expose().as_bytes(),
-                    aad: &aad,
-                },
-            )
+            .encrypt(nonce, Payload { msg, aad: &aad })
             .map_err(|_| PiiError::Encrypt)?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
         out.push(SEAL_VERSION);
@@ -175,13 +173,21 @@ impl PiiKeys {
         Ok(out)
     }
 
-    /// Opens a value made by [`PiiKeys::seal`]. Reading a full number is an
-    /// audited act: the caller writes the audit event.
+    /// Seals other secret bytes (e.g. a signing key) in the same format, bound to `label` so a
+    /// value sealed for one purpose cannot be opened as another.
     ///
     /// # Errors
-    /// See [`PiiError`]: truncated input, unknown version, failed
-    /// authentication, or a plaintext that is not a valid ID number.
-    pub fn open(&self, sealed: &[u8]) -> Result<IdNumber, PiiError> {
+    /// [`PiiError::Random`] if the system RNG fails.
+    pub fn seal_bytes(&self, label: &[u8], msg: &[u8]) -> Result<Vec<u8>, PiiError> {
+        let nonce = XNonce::try_generate().map_err(|_| PiiError::Random)?;
+        self.seal_raw(label, msg, &nonce)
+    }
+
+    /// Opens a value made by [`PiiKeys::seal_bytes`] with the same `label`.
+    ///
+    /// # Errors
+    /// Truncated input, unknown version, or failed authentication.
+    pub fn open_bytes(&self, label: &[u8], sealed: &[u8]) -> Result<Vec<u8>, PiiError> {
         let (&version, rest) = sealed.split_first().ok_or(PiiError::Truncated)?;
         if version != SEAL_VERSION {
             return Err(PiiError::UnsupportedVersion(version));
@@ -191,11 +197,20 @@ impl PiiKeys {
         }
         let (nonce, ct) = rest.split_at(NONCE_LEN);
         let nonce = XNonce::try_from(nonce).map_err(|_| PiiError::Truncated)?;
-        let aad = Self::aad();
-        let plain = self
-            .cipher
+        let aad = Self::aad(label);
+        self.cipher
             .decrypt(&nonce, Payload { msg: ct, aad: &aad })
-            .map_err(|_| PiiError::Decrypt)?;
+            .map_err(|_| PiiError::Decrypt)
+    }
+
+    /// Opens a value made by [`PiiKeys::seal`]. Reading a full number is an
+    /// audited act: the caller writes the audit event.
+    ///
+    /// # Errors
+    /// See [`PiiError`]: truncated input, unknown version, failed
+    /// authentication, or a plaintext that is not a valid ID number.
+    pub fn open(&self, sealed: &[u8]) -> Result<IdNumber, PiiError> {
+        let plain = self.open_bytes(AAD_LABEL, sealed)?;
         let text = std::str::from_utf8(&plain).map_err(|_| PiiError::InvalidPlaintext {
             code: "id_number.bad_character",
         })?;
@@ -224,6 +239,15 @@ mod tests {
 
     fn keys() -> PiiKeys {
         PiiKeys::from_master_secret(&MASTER)
+    }
+
+    #[test]
+    fn other_secrets_open_only_under_the_label_they_were_sealed_with() {
+        let k = keys();
+        let sealed = k.seal_bytes(b"epass/keys/v1/signing", b"secret key bytes").unwrap();
+        assert_eq!(k.open_bytes(b"epass/keys/v1/signing", &sealed).unwrap(), b"secret key bytes");
+        assert_eq!(k.open_bytes(b"epass/pii/v1/id_number", &sealed), Err(PiiError::Decrypt));
+        assert!(k.open(&sealed).is_err(), "a signing key is not an ID number");
     }
 
     fn id(s: &str) -> IdNumber {

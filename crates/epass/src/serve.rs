@@ -10,8 +10,19 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let listen = config.listen;
     let demo = config.demo;
     let state = AppState::new(config).await?;
-    if demo && crate::demo::seed_if_empty(&state).await? {
-        // First start: the seed printed how to log in as every role.
+    if demo {
+        // On a first start the seed prints how to log in as every role.
+        crate::demo::seed_if_empty(&state).await?;
+    }
+    // Every authority signs with its own keys; a new one gets them at the next start.
+    for authority in crate::store::orgs::authorities(state.db.pool()).await.map_err(StartError::from)? {
+        crate::actions::keys::ensure_authority_keys(
+            &state.db,
+            &state.pii,
+            &crate::actions::Actor::default(),
+            authority.id,
+        )
+        .await?;
     }
     let listener = TcpListener::bind(listen)
         .await

@@ -152,6 +152,17 @@ pub async fn list_in_subtrees(
     query.fetch_all(pool).await?.iter().map(from_row).collect()
 }
 
+/// Every authority (root of a tree), by id.
+pub async fn authorities(pool: &sqlx::AnyPool) -> StoreResult<Vec<Org>> {
+    let sql = format!("SELECT {COLUMNS} FROM orgs WHERE parent_id IS NULL ORDER BY id");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 /// The whole tree is empty: the first start of a new installation.
 pub async fn is_empty(pool: &sqlx::AnyPool) -> StoreResult<bool> {
     let n: i64 = sqlx::query("SELECT COUNT(*) FROM orgs")

@@ -11,12 +11,13 @@ use crate::helpers::TestApp;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Organisations: region A with departments A1 (the callers' own) and A2; B1 in region B.
+/// Organisations: region A with departments A1 (the callers' own) and A2, region B with B1.
 #[derive(Debug)]
 pub struct World {
     pub region_a: Org,
     pub a1: Org,
     pub a2: Org,
+    pub region_b: Org,
     pub b1: Org,
 }
 
@@ -54,6 +55,7 @@ pub async fn build(app: &TestApp) -> World {
         region_a,
         a1,
         a2,
+        region_b,
         b1,
     }
 }
