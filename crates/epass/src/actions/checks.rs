@@ -1,0 +1,221 @@
+//! Online verification at a checkpoint: the credential is verified against every authority's
+//! current bundle (mutual recognition), its live status is read from the database, and the check
+//! is recorded (pass, checkpoint, officer, place, time, outcome).
+
+use std::sync::Arc;
+
+use epass_credential::{Context, Verdict, Verifier};
+use serde::{Deserialize, Serialize};
+use tokio::sync::RwLock;
+
+use super::{ActionError, ActionResult, Caller};
+use crate::domain::roles::Role;
+use crate::store::passes::{self, NewCheck};
+use crate::store::{Db, StoreError, keys, now_ms};
+
+/// A verifier over the latest bundles, rebuilt only when a bundle version changes.
+#[derive(Debug, Default)]
+pub struct OnlineVerifier {
+    cached: RwLock<Option<(Vec<(i64, i64)>, Arc<Verifier>)>>,
+}
+
+impl OnlineVerifier {
+    /// The verifier for the bundles published now.
+    pub async fn current(&self, db: &Db) -> ActionResult<Arc<Verifier>> {
+        let versions = keys::bundle_versions(db.pool()).await?;
+        if let Some((seen, verifier)) = &*self.cached.read().await
+            && *seen == versions
+        {
+            return Ok(verifier.clone());
+        }
+        let mut verifier = Verifier::new();
+        for (authority, _) in &versions {
+            let root = crate::actions::keys::root_public_key(db, *authority).await?;
+            verifier.add_trust_anchor(root);
+            if let Some((_, bundle)) = keys::latest_bundle(db.pool(), *authority).await? {
+                verifier
+                    .install(&bundle)
+                    .map_err(|e| ActionError::Internal(format!("own bundle refused: {e}")))?;
+            }
+        }
+        let verifier = Arc::new(verifier);
+        *self.cached.write().await = Some((versions, verifier.clone()));
+        Ok(verifier)
+    }
+}
+
+/// One check as an officer (or a device uploading offline checks) sends it.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct CheckInput {
+    /// The scanned QR text (`EP1:`/`EP2:`…), or
+    pub text: Option<String>,
+    /// a typed pass number.
+    pub pass_number: Option<String>,
+    pub checkpoint_id: Option<i64>,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    /// When the check was made (milliseconds; offline uploads), default now.
+    pub checked_at: Option<i64>,
+    /// The device's id for this check: repeating an upload records it once.
+    pub client_ref: Option<String>,
+}
+
+/// The answer shown to the officer.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckResult {
+    /// The recorded check; absent when this `client_ref` was recorded before.
+    pub check_id: Option<i64>,
+    /// Stable reason code, e.g. `valid`, `revoked`, `outside_zone`, `invalid.signature`.
+    pub code: &'static str,
+    /// `valid`, `invalid`, `revoked`, `suspended`, `expired`, `not_yet_valid`, `outside_zone`,
+    /// `outside_time` or `undetermined`.
+    pub class: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub pass_number: Option<String>,
+    pub plate: Option<String>,
+    pub holder_name: Option<String>,
+    pub masked_id: Option<String>,
+}
+
+/// A typed number that no pass carries.
+const UNKNOWN: (&str, &str, &str) = (
+    "invalid.unknown_pass_number",
+    "无效：没有这个编号的通行证。",
+    "Invalid: no pass has this number.",
+);
+
+/// Records the check; `None` when its `client_ref` was recorded before.
+#[allow(clippy::too_many_arguments)] // one row's columns, named at the one call site each
+async fn record(
+    db: &Db,
+    caller: &Caller,
+    input: &CheckInput,
+    pass_id: Option<i64>,
+    pass_number: Option<&str>,
+    place: Option<(f64, f64)>,
+    at: i64,
+    outcome: &str,
+) -> ActionResult<Option<i64>> {
+    let mut tx = db.begin().await?;
+    let id = passes::insert_check(
+        &mut tx,
+        &NewCheck {
+            pass_id,
+            pass_number,
+            checkpoint_id: input.checkpoint_id,
+            officer_id: caller.user_id,
+            longitude: place.map(|p| p.0),
+            latitude: place.map(|p| p.1),
+            checked_at: at,
+            outcome,
+            client_ref: input.client_ref.as_deref(),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(id)
+}
+
+fn place(input: &CheckInput) -> ActionResult<Option<(f64, f64)>> {
+    match (input.longitude, input.latitude) {
+        (Some(lon), Some(lat)) if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
+            Ok(Some((lon, lat)))
+        }
+        (None, None) => Ok(None),
+        _ => Err(ActionError::invalid_msg(
+            "longitude",
+            "check.bad_position",
+            "位置须同时给出经度（-180 至 180）和纬度（-90 至 90）。",
+            "Give both longitude (-180 to 180) and latitude (-90 to 90).",
+        )),
+    }
+}
+
+/// Verifies and records one check.
+pub async fn check(
+    db: &Db,
+    online: &OnlineVerifier,
+    caller: &Caller,
+    input: &CheckInput,
+) -> ActionResult<CheckResult> {
+    caller.require_scope("checks:write")?;
+    if !caller.has_role(Role::CheckpointOfficer) {
+        return Err(ActionError::Forbidden);
+    }
+    let at = input.checked_at.unwrap_or_else(now_ms);
+    let place = place(input)?;
+    let text = match (&input.text, &input.pass_number) {
+        (Some(text), _) => text.trim().to_owned(),
+        (None, Some(number)) => match passes::by_number(db.pool(), number.trim()).await? {
+            Some(pass) => pass.credential,
+            None => {
+                let number = number.trim().to_owned();
+                let id = record(db, caller, input, None, Some(&number), place, at, UNKNOWN.0).await?;
+                return Ok(CheckResult {
+                    check_id: id,
+                    code: UNKNOWN.0,
+                    class: "invalid",
+                    zh: UNKNOWN.1,
+                    en: UNKNOWN.2,
+                    pass_number: Some(number),
+                    plate: None,
+                    holder_name: None,
+                    masked_id: None,
+                });
+            }
+        },
+        (None, None) => {
+            return Err(ActionError::invalid_msg(
+                "text",
+                "check.nothing_to_check",
+                "请扫描二维码或输入通行证编号。",
+                "Scan the QR code or type the pass number.",
+            ));
+        }
+    };
+    let verifier = online.current(db).await?;
+    let outcome = verifier.verify(&text, &Context { at: at / 1000, place });
+    let claims = outcome.claims.as_ref();
+    let pass = match claims {
+        Some(c) => passes::by_number(db.pool(), &c.pass_number).await?,
+        None => None,
+    };
+    // The database is the live status: a revocation counts from its commit, whatever the bundle.
+    let verdict = match (&pass, outcome.verdict) {
+        (Some(p), Verdict::Valid | Verdict::OutsideZone | Verdict::OutsideTime)
+            if p.status == "revoked" =>
+        {
+            Verdict::Revoked
+        }
+        (Some(p), Verdict::Valid | Verdict::OutsideZone | Verdict::OutsideTime)
+            if p.status == "suspended" =>
+        {
+            Verdict::Suspended
+        }
+        (_, v) => v,
+    };
+    let pass_number = claims.map(|c| c.pass_number.clone());
+    let check_id = record(
+        db,
+        caller,
+        input,
+        pass.as_ref().map(|p| p.id),
+        pass_number.as_deref(),
+        place,
+        at,
+        verdict.code(),
+    )
+    .await?;
+    Ok(CheckResult {
+        check_id,
+        code: verdict.code(),
+        class: verdict.class(),
+        zh: verdict.zh(),
+        en: verdict.en(),
+        pass_number,
+        plate: claims.and_then(|c| c.plate.clone()),
+        holder_name: claims.map(|c| c.holder_name.clone()),
+        masked_id: claims.and_then(|c| c.masked_id.clone()),
+    })
+}

@@ -1,0 +1,198 @@
+//! Issuance: on final approval the pass gets its number (issuer division code + serial), is
+//! signed with the issuing office's key, holds its vehicle's days, and the holder is told.
+
+use epass_credential::{Approval, Claims, Freight, Kind};
+
+use super::{ActionError, ActionResult, Actor};
+use crate::domain::pass_type::Check;
+use crate::pii::PiiKeys;
+use crate::store::applications::{self, Application};
+use crate::store::keys::{self, KeyPurpose};
+use crate::store::outbox::Channel;
+use crate::store::pass_types::PassType;
+use crate::store::passes::{self, NewPass, Pass};
+use crate::store::{StoreError, Tx, audit, orgs, outbox, users};
+
+const DAY_MS: i64 = 86_400_000;
+/// Beijing is UTC+8 all year: day boundaries for "one vehicle, one pass" are local days.
+const BEIJING_MS: i64 = 8 * 3_600_000;
+
+/// The pass number: the issuer's 6-digit division code and a serial of at least 6 digits.
+pub fn pass_number(issuer_code: &str, serial: i64) -> String {
+    format!("{issuer_code}{serial:06}")
+}
+
+fn form_ids(form: &serde_json::Value, key: &str) -> Vec<u32> {
+    form.get(key)
+        .and_then(|v| v.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| match v {
+                    serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+                    serde_json::Value::String(s) => s.parse().ok(),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn form_text(form: &serde_json::Value, key: &str) -> Option<String> {
+    form.get(key).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+/// The claims of the credential for an approved application.
+fn claims(
+    app: &Application,
+    pt: &PassType,
+    number: &str,
+    issuer: &str,
+    serial: u32,
+    approvals: Vec<Approval>,
+    now_s: i64,
+) -> Claims {
+    let form = &app.form;
+    let time_windows = form_text(form, "daily_window")
+        .and_then(|w| crate::domain::pass_type::DailyWindow::parse(&w).ok())
+        .map(|w| vec![w.to_credential()])
+        .unwrap_or_default();
+    let freight = (pt.kind == Kind::Freight).then(|| Freight {
+        origin: form_text(form, "origin_division")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_default(),
+        destination: form_text(form, "destination_division")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_default(),
+        cargo: form_text(form, "cargo_type"),
+        test_at: None,
+    });
+    let rules = pt
+        .definition
+        .printed_rules
+        .iter()
+        .map(|r| r.zh.clone())
+        .collect::<Vec<_>>()
+        .join("");
+    Claims {
+        pass_number: number.to_owned(),
+        kind: pt.kind,
+        issuer: issuer.to_owned(),
+        holder_name: app.holder_name.clone(),
+        masked_id: app.holder_id_masked.clone(),
+        plate: app.plate.clone(),
+        vehicle_type: form_text(form, "vehicle_type"),
+        holder_category: None,
+        zones: form_ids(form, "zones"),
+        road_sections: form_ids(form, "road_sections"),
+        time_windows,
+        utc_offset_minutes: 480,
+        not_before: app.valid_from / 1000,
+        expires: app.valid_until / 1000,
+        issued_at: now_s,
+        approvals,
+        status_index: Some(serial),
+        freight,
+        licence: None,
+        rules: (!rules.is_empty()).then_some(rules),
+    }
+}
+
+/// Issues the pass inside the approving transaction.
+pub async fn issue(
+    tx: &mut Tx,
+    pii: &PiiKeys,
+    actor: &Actor,
+    app: &Application,
+    pt: &PassType,
+    link_base: &str,
+) -> ActionResult<Pass> {
+    let authority = orgs::get(&mut **tx, app.authority_id).await?;
+    let issuer = authority.division_code.clone();
+    let kind_code = pt.kind.code() as u8;
+    let stored = keys::for_authority(&mut **tx, authority.id).await?;
+    let key = stored
+        .iter()
+        .rev()
+        .find(|k| {
+            k.purpose == KeyPurpose::Issuer
+                && k.issuer_code.as_deref() == Some(issuer.as_str())
+                && k.retired_at.is_none()
+                && k.withdrawn_at.is_none()
+                && k.kinds.contains(&kind_code)
+        })
+        .ok_or_else(|| {
+            ActionError::Internal(format!(
+                "authority {} has no active issuer key",
+                authority.id
+            ))
+        })?;
+    let pair = crate::actions::keys::open_key(pii, key)?;
+    let serial = passes::next_serial(tx, &issuer).await?;
+    let serial_u32 = u32::try_from(serial)
+        .map_err(|_| ActionError::Internal(format!("issuer {issuer} ran out of serials")))?;
+    let number = pass_number(&issuer, serial);
+    let mut approvals = Vec::new();
+    for d in applications::decisions(&mut **tx, app.id).await? {
+        if d.round == app.round && d.action == "approve" {
+            let reviewer = users::get(&mut **tx, d.reviewer_id).await?;
+            approvals.push(Approval {
+                reviewer: reviewer.name,
+                date: d.decided_at.div_euclid(DAY_MS),
+            });
+        }
+    }
+    let now = crate::store::now_ms();
+    let claims = claims(app, pt, &number, &issuer, serial_u32, approvals, now / 1000);
+    let credential = epass_credential::issue(&claims, &pair)
+        .map_err(|e| ActionError::Internal(format!("signing pass {number}: {e}")))?;
+    let pass_id = passes::insert(
+        tx,
+        &NewPass {
+            application_id: app.id,
+            pass_number: &number,
+            authority_id: authority.id,
+            kind: pt.kind.name(),
+            issuer_code: &issuer,
+            kid: &key.kid,
+            status_index: serial,
+            holder_id: app.applicant_id,
+            holder_name: &app.holder_name,
+            holder_id_masked: app.holder_id_masked.as_deref(),
+            plate: app.plate.as_deref(),
+            valid_from: app.valid_from,
+            valid_until: app.valid_until,
+            credential: &credential,
+        },
+    )
+    .await?;
+    if let Some(plate) = &app.plate
+        && pt.definition.checks.contains(&Check::OnePassPerVehicle)
+    {
+        let first = (app.valid_from + BEIJING_MS).div_euclid(DAY_MS);
+        let last = (app.valid_until - 1 + BEIJING_MS).div_euclid(DAY_MS);
+        passes::claim_vehicle_days(tx, pt.kind.name(), plate, first..=last, pass_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
+                other => other.into(),
+            })?;
+    }
+    // Keep the published status lists ahead of the serials (see `keys::STATUS_HEADROOM`).
+    if serial % crate::actions::keys::STATUS_HEADROOM == 0 {
+        crate::actions::keys::publish_bundle(tx, pii, actor, &authority).await?;
+    }
+    let mut event = actor.event("pass.issued", "pass", &number);
+    event.after = Some(serde_json::json!({
+        "application_id": app.id, "kid": key.kid, "plate": app.plate,
+        "valid_from": app.valid_from, "valid_until": app.valid_until,
+    }));
+    audit::insert(tx, &event).await?;
+    let holder = users::get(&mut **tx, app.applicant_id).await?;
+    let body = format!(
+        "【epass】您的通行证 {number} 已签发，查看：{link_base}/passes/{number} 。Your pass {number} \
+         is issued: {link_base}/passes/{number}"
+    );
+    outbox::enqueue(tx, Channel::Sms, &holder.phone, "", &body).await?;
+    Ok(passes::get(&mut **tx, pass_id).await?)
+}

@@ -1,0 +1,275 @@
+//! Issued passes, their serial numbers, vehicle occupancy, and recorded checks.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{StoreError, StoreResult, Tx, now_ms};
+
+/// A pass as stored.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Pass {
+    pub id: i64,
+    pub application_id: i64,
+    pub pass_number: String,
+    pub authority_id: i64,
+    pub kind: String,
+    pub issuer_code: String,
+    pub kid: String,
+    pub status_index: i64,
+    /// `active`, `suspended` or `revoked` (expiry follows from `valid_until`).
+    pub status: String,
+    pub holder_id: i64,
+    pub holder_name: String,
+    pub holder_id_masked: Option<String>,
+    pub plate: Option<String>,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    /// The signed credential text (what the QR code holds).
+    pub credential: String,
+    pub issued_at: i64,
+}
+
+/// A pass to store.
+#[derive(Clone, Debug)]
+pub struct NewPass<'a> {
+    pub application_id: i64,
+    pub pass_number: &'a str,
+    pub authority_id: i64,
+    pub kind: &'a str,
+    pub issuer_code: &'a str,
+    pub kid: &'a str,
+    pub status_index: i64,
+    pub holder_id: i64,
+    pub holder_name: &'a str,
+    pub holder_id_masked: Option<&'a str>,
+    pub plate: Option<&'a str>,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub credential: &'a str,
+}
+
+const COLUMNS: &str = "id, application_id, pass_number, authority_id, kind, issuer_code, kid, \
+     status_index, status, holder_id, holder_name, holder_id_masked, plate, valid_from, \
+     valid_until, credential, issued_at";
+
+fn from_row(row: &AnyRow) -> StoreResult<Pass> {
+    Ok(Pass {
+        id: row.try_get(0)?,
+        application_id: row.try_get(1)?,
+        pass_number: row.try_get(2)?,
+        authority_id: row.try_get(3)?,
+        kind: row.try_get(4)?,
+        issuer_code: row.try_get(5)?,
+        kid: row.try_get(6)?,
+        status_index: row.try_get(7)?,
+        status: row.try_get(8)?,
+        holder_id: row.try_get(9)?,
+        holder_name: row.try_get(10)?,
+        holder_id_masked: row.try_get(11)?,
+        plate: row.try_get(12)?,
+        valid_from: row.try_get(13)?,
+        valid_until: row.try_get(14)?,
+        credential: row.try_get(15)?,
+        issued_at: row.try_get(16)?,
+    })
+}
+
+/// The next serial of an issuing office (1 first); the row lock serialises issuers.
+pub async fn next_serial(tx: &mut Tx, issuer_code: &str) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO pass_serials (issuer_code, next_serial) VALUES ($1, 2) \
+         ON CONFLICT (issuer_code) DO UPDATE SET next_serial = pass_serials.next_serial + 1 \
+         RETURNING next_serial - 1",
+    )
+    .bind(issuer_code)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?)
+}
+
+pub async fn insert(tx: &mut Tx, p: &NewPass<'_>) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO passes (application_id, pass_number, authority_id, kind, issuer_code, kid, \
+         status_index, status, holder_id, holder_name, holder_id_masked, plate, valid_from, \
+         valid_until, credential, issued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $12, $13, $14, $15) \
+         RETURNING id",
+    )
+    .bind(p.application_id)
+    .bind(p.pass_number)
+    .bind(p.authority_id)
+    .bind(p.kind)
+    .bind(p.issuer_code)
+    .bind(p.kid)
+    .bind(p.status_index)
+    .bind(p.holder_id)
+    .bind(p.holder_name)
+    .bind(p.holder_id_masked)
+    .bind(p.plate)
+    .bind(p.valid_from)
+    .bind(p.valid_until)
+    .bind(p.credential)
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?)
+}
+
+/// Claims every day of `days` for the vehicle; `Conflict` when another live pass of the same
+/// kind holds any of them.
+pub async fn claim_vehicle_days(
+    tx: &mut Tx,
+    kind: &str,
+    plate: &str,
+    days: std::ops::RangeInclusive<i64>,
+    pass_id: i64,
+) -> StoreResult<()> {
+    for day in days {
+        sqlx::query("INSERT INTO vehicle_days (kind, plate, day, pass_id) VALUES ($1, $2, $3, $4)")
+            .bind(kind)
+            .bind(plate)
+            .bind(day)
+            .bind(pass_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Frees the vehicle's days held by a pass (revoked passes hold nothing).
+pub async fn release_vehicle_days(tx: &mut Tx, pass_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM vehicle_days WHERE pass_id = $1")
+        .bind(pass_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<Pass>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT {COLUMNS} FROM passes WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+pub async fn by_number<'e, E>(executor: E, number: &str) -> StoreResult<Option<Pass>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT {COLUMNS} FROM passes WHERE pass_number = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(number)
+        .fetch_optional(executor)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn by_application<'e, E>(executor: E, application_id: i64) -> StoreResult<Option<Pass>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT {COLUMNS} FROM passes WHERE application_id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(application_id)
+        .fetch_optional(executor)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Changes a pass's status if it is `from`; false when it was not.
+pub async fn set_status(tx: &mut Tx, id: i64, from: &str, to: &str) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE passes SET status = $1, status_changed_at = $2 WHERE id = $3 AND status = $4",
+    )
+    .bind(to)
+    .bind(now_ms())
+    .bind(id)
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `(status_index, status)` of every non-active pass of an issuing office, and the highest
+/// index used: what its status list publishes.
+pub async fn status_entries(
+    tx: &mut Tx,
+    issuer_code: &str,
+) -> StoreResult<(i64, Vec<(i64, String)>)> {
+    let max: i64 =
+        sqlx::query("SELECT COALESCE(MAX(status_index), 0) FROM passes WHERE issuer_code = $1")
+            .bind(issuer_code)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+    let rows = sqlx::query(
+        "SELECT status_index, status FROM passes WHERE issuer_code = $1 AND status <> 'active'",
+    )
+    .bind(issuer_code)
+    .fetch_all(&mut **tx)
+    .await?;
+    let entries = rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<StoreResult<_>>()?;
+    Ok((max, entries))
+}
+
+/// The issuing offices that have issued passes for an authority.
+pub async fn issuer_codes(tx: &mut Tx, authority_id: i64) -> StoreResult<Vec<String>> {
+    let rows = sqlx::query("SELECT DISTINCT issuer_code FROM passes WHERE authority_id = $1")
+        .bind(authority_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// A check to record.
+#[derive(Clone, Debug)]
+pub struct NewCheck<'a> {
+    pub pass_id: Option<i64>,
+    pub pass_number: Option<&'a str>,
+    pub checkpoint_id: Option<i64>,
+    pub officer_id: i64,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub checked_at: i64,
+    pub outcome: &'a str,
+    pub client_ref: Option<&'a str>,
+}
+
+/// Records a check; `Ok(None)` when a check with the same `client_ref` was recorded before.
+pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i64>> {
+    // ON CONFLICT DO NOTHING rather than catching the violation: on PostgreSQL a failed
+    // statement would abort the whole transaction.
+    let row = sqlx::query(
+        "INSERT INTO checks (pass_id, pass_number, checkpoint_id, officer_id, longitude, \
+         latitude, checked_at, outcome, client_ref, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (client_ref) DO NOTHING RETURNING id",
+    )
+    .bind(c.pass_id)
+    .bind(c.pass_number)
+    .bind(c.checkpoint_id)
+    .bind(c.officer_id)
+    .bind(c.longitude)
+    .bind(c.latitude)
+    .bind(c.checked_at)
+    .bind(c.outcome)
+    .bind(c.client_ref)
+    .bind(now_ms())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| Ok(r.try_get(0)?)).transpose()
+}

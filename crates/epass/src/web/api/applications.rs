@@ -1,0 +1,84 @@
+//! `/applications` and `/reviews`: apply, follow progress, review.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+
+use super::{Page, PageQuery};
+use crate::actions::applications::{self as app_actions, SubmitInput};
+use crate::actions::review::{self, Decided, DecisionInput, QueueItem};
+use crate::actions::Caller;
+use crate::app::AppState;
+use crate::store::applications::{self, Application, Decision};
+use crate::web::error::{ApiResult, Problem};
+
+/// Submits an application (the direct flow).
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = SubmitInput,
+    responses((status = 201, body = Application), (status = 422, body = Problem)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<SubmitInput>,
+) -> ApiResult<(StatusCode, Json<Application>)> {
+    let app = app_actions::submit(&state.db, &state.pii, &caller, &body).await?;
+    Ok((StatusCode::CREATED, Json(app)))
+}
+
+/// The caller's own applications.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(PageQuery),
+    responses((status = 200, body = Page<Application>)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<Application>>> {
+    let (after, limit) = page.bounds()?;
+    let rows = applications::for_applicant(state.db.pool(), caller.user_id, after, limit).await?;
+    Ok(Json(Page::from_rows(rows, limit, |a| a.id)))
+}
+
+/// An application with its decisions so far (its progress).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ApplicationView {
+    pub application: Application,
+    pub decisions: Vec<Decision>,
+}
+
+/// One application: its applicant, its reviewers and supervisors may read it.
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications",
+    params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, body = ApplicationView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ApplicationView>> {
+    let application = app_actions::get(&state.db, &caller, id).await?;
+    let decisions = applications::decisions(state.db.pool(), id).await?;
+    Ok(Json(ApplicationView {
+        application,
+        decisions,
+    }))
+}
+
+/// Decides the current review level: approve, reject (reason code and text) or return.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/decisions", tag = "reviews",
+    request_body = DecisionInput, params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, body = Decided), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<DecisionInput>,
+) -> ApiResult<Json<Decided>> {
+    let link_base = state.config.public_url();
+    let decided = review::decide(&state.db, &state.pii, &link_base, &caller, id, &body).await?;
+    Ok(Json(decided))
+}
+
+/// The caller's review queue: priority first, then deadline; overdue items marked.
+#[utoipa::path(get, path = "/api/v1/reviews/queue", tag = "reviews",
+    responses((status = 200, body = Vec<QueueItem>)))]
+pub async fn queue(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<QueueItem>>> {
+    Ok(Json(review::queue(&state.db, &caller, 500).await?))
+}
