@@ -176,3 +176,43 @@ async fn an_authority_without_keys_has_no_bundle_and_a_department_cannot_hold_ke
         .unwrap_err();
     assert!(matches!(err, epass::actions::ActionError::Invalid { code: "keys.not_an_authority", .. }));
 }
+
+#[tokio::test]
+async fn the_cli_lists_rotates_and_withdraws_the_service_keys() {
+    let url = crate::helpers::fresh_db_url().await;
+    let db = epass::store::Db::open(&url).await.unwrap();
+    let pii = epass::pii::PiiKeys::from_master_secret(&crate::helpers::MASTER_KEY);
+    let authority = epass::actions::orgs::create_authority(&db, &Actor::default(), "天津市指挥部", "120000")
+        .await
+        .unwrap();
+    keys::ensure_authority_keys(&db, &pii, &Actor::default(), authority.id).await.unwrap();
+    let epass = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_epass"))
+            .args(args)
+            .env("EPASS_DATABASE_URL", &url)
+            .env("EPASS_MASTER_KEY", crate::helpers::hex(&crate::helpers::MASTER_KEY))
+            .env("EPASS_DEMO", "false")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let id = authority.id.to_string();
+    let (code, out) = epass(&["keys", "rotate", "--authority", &id, "--issuer", "120000"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, listing) = epass(&["keys", "list", "--authority", &id]);
+    assert_eq!(code, Some(0));
+    assert_eq!(listing.matches("issuer").count(), 3, "header + two issuer keys: {listing}");
+    assert!(listing.contains("retired") && listing.contains("active"), "{listing}");
+    let active = listing
+        .lines()
+        .find(|l| l.contains("issuer") && l.ends_with("active"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let (code, _) = epass(&["keys", "withdraw", &active, "--reason", "测试 / test"]);
+    assert_eq!(code, Some(0));
+    let (_, listing) = epass(&["keys", "list", "--authority", &id]);
+    assert!(listing.contains("withdrawn"), "{listing}");
+    let (code, _) = epass(&["keys", "withdraw", "0000000000000000", "--reason", "x"]);
+    assert_ne!(code, Some(0), "an unknown key is an error");
+}
