@@ -90,6 +90,7 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
             org.name
         );
     }
+    crate::demo_zones::seed_demo_zones(&state.db, &state.pii, &hq).await?;
     println!(
         "Applicants can also log in with a one-time code; with the default log sender the code \
          is printed in the server log.\n"

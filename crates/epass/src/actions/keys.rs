@@ -243,7 +243,7 @@ pub async fn publish_bundle(
         max_age_seconds: BUNDLE_MAX_AGE_SECONDS,
         issuer_keys: trust_list(&stored, now)?,
         status_lists: Vec::new(),
-        catalogue: None,
+        catalogue: crate::store::zones::catalogue_for(&mut **tx, authority.id).await?,
     };
     let signed = content
         .sign(&open_key(pii, root)?)

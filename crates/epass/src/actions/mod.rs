@@ -5,6 +5,8 @@ pub mod auth;
 pub mod orgs;
 pub mod tokens;
 pub mod users;
+pub mod zones;
+pub mod checkpoints;
 
 use crate::domain::roles::{Grant, Role};
 use crate::i18n::{Lang, Localized};

@@ -11,6 +11,8 @@ pub mod outbox;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod zones;
+pub mod checkpoints;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -130,6 +130,53 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/audit",
         access: Access::AuthorityWide,
     },
+    Route {
+        method: "GET",
+        path: "/api/v1/zones",
+        access: Access::Public,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/zones",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "PUT",
+        path: "/api/v1/zones/{id}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/zones/{id}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/zones/import",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/checkpoints",
+        access: Access::ScopedList(&[
+            Role::OrgAdmin,
+            Role::Reviewer,
+            Role::AuthorityReviewer,
+            Role::CheckpointOfficer,
+            Role::Supervisor,
+            Role::SystemAdmin,
+        ]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/checkpoints",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/checkpoints/{id}",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +227,51 @@ async fn token_of(app: &TestApp, user_id: i64) -> i64 {
     token.id
 }
 
+/// The authority (root organisation) of the target's region.
+fn authority_of(org: &Org) -> i64 {
+    org.path
+        .split('/')
+        .find(|s| !s.is_empty())
+        .and_then(|s| s.parse().ok())
+        .unwrap()
+}
+
+/// A zone of the target's authority, as a GeoJSON Feature.
+fn zone_feature() -> Value {
+    json!({ "type": "Feature", "properties": { "name_zh": "测试区域" },
+        "geometry": { "type": "Polygon",
+            "coordinates": [[[110.0, 40.0], [110.1, 40.0], [110.1, 40.1], [110.0, 40.0]]] } })
+}
+
+/// A stored zone of the target's authority.
+async fn zone_in(app: &TestApp, org: &Org) -> i64 {
+    let feature = epass::domain::zones::ZoneFeature::parse(&zone_feature()).unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let zone =
+        epass::store::zones::insert(&mut tx, authority_of(org), "测试", None, &feature.geometry)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    zone.id
+}
+
+/// A stored checkpoint of the target organisation.
+async fn checkpoint_in(app: &TestApp, org: &Org) -> i64 {
+    let mut tx = app.db().begin().await.unwrap();
+    let new = epass::store::checkpoints::NewCheckpoint {
+        org_id: org.id,
+        name: "测试卡口",
+        longitude: 110.0,
+        latitude: 40.0,
+        guards: &[],
+    };
+    let checkpoint = epass::store::checkpoints::insert(&mut tx, &new)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    checkpoint.id
+}
+
 /// Sends the route's request against the target; returns the status and body.
 async fn call(
     app: &TestApp,
@@ -213,6 +305,40 @@ async fn call(
         ("GET", "/api/v1/users/{id}/id-number") => {
             (format!("/api/v1/users/{user}/id-number"), None)
         }
+        ("POST", "/api/v1/zones") => (
+            format!("/api/v1/zones?authority={}", authority_of(&target.org)),
+            Some(zone_feature()),
+        ),
+        ("PUT", "/api/v1/zones/{id}") => (
+            format!("/api/v1/zones/{}", zone_in(app, &target.org).await),
+            Some(zone_feature()),
+        ),
+        ("DELETE", "/api/v1/zones/{id}") => (
+            format!("/api/v1/zones/{}", zone_in(app, &target.org).await),
+            None,
+        ),
+        ("POST", "/api/v1/zones/import") => (
+            format!(
+                "/api/v1/zones/import?authority={}",
+                authority_of(&target.org)
+            ),
+            Some(json!({ "type": "FeatureCollection", "features": [zone_feature()] })),
+        ),
+        ("GET", "/api/v1/checkpoints") => {
+            checkpoint_in(app, &target.org).await;
+            (route.path.to_owned(), None)
+        }
+        ("POST", "/api/v1/checkpoints") => (
+            route.path.to_owned(),
+            Some(json!({ "org_id": org, "name": "新卡口", "longitude": 110.0, "latitude": 40.4 })),
+        ),
+        ("DELETE", "/api/v1/checkpoints/{id}") => (
+            format!(
+                "/api/v1/checkpoints/{}",
+                checkpoint_in(app, &target.org).await
+            ),
+            None,
+        ),
         (_, path) => (path.to_owned(), None),
     };
     let reply = app
@@ -221,10 +347,10 @@ async fn call(
     (reply.status, reply.body)
 }
 
-fn listed(body: &Value, id: i64) -> bool {
+fn listed(body: &Value, key: &str, id: i64) -> bool {
     body["items"]
         .as_array()
-        .is_some_and(|items| items.iter().any(|i| i["id"].as_i64() == Some(id)))
+        .is_some_and(|items| items.iter().any(|i| i[key].as_i64() == Some(id)))
 }
 
 #[tokio::test]
@@ -269,12 +395,15 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
                     }
                     Access::ScopedList(roles) => {
                         if roles.contains(role) {
-                            let id = if route.path.ends_with("/users") {
-                                fixture.user_id
+                            let (key, id) = if route.path.ends_with("/users") {
+                                ("id", fixture.user_id)
+                            } else if route.path.ends_with("/checkpoints") {
+                                // Checkpoints are listed with their owning organisation.
+                                ("org_id", fixture.org.id)
                             } else {
-                                fixture.org.id
+                                ("id", fixture.org.id)
                             };
-                            status == 200 && listed(&body, id) == (*target == Target::OwnOrg)
+                            status == 200 && listed(&body, key, id) == (*target == Target::OwnOrg)
                         } else {
                             status == 403
                         }

@@ -14,3 +14,4 @@ mod pages;
 mod pii;
 mod store;
 mod world;
+mod zones;

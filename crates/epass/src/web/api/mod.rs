@@ -5,6 +5,8 @@ pub mod auth;
 pub mod orgs;
 pub mod tokens;
 pub mod users;
+pub mod zones;
+pub mod checkpoints;
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -92,6 +94,8 @@ impl<T> Page<T> {
         tokens::create,
         tokens::revoke,
         audit::list,
+        zones::list, zones::create, zones::update, zones::retire, zones::import,
+        checkpoints::list, checkpoints::create, checkpoints::retire,
     ),
     components(schemas(crate::web::error::Problem))
 )]
@@ -121,4 +125,15 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit", get(audit::list))
+        .route("/zones", get(zones::list).post(zones::create))
+        .route("/zones/{id}", put(zones::update).delete(zones::retire))
+        .route(
+            "/zones/import",
+            post(zones::import).layer(axum::extract::DefaultBodyLimit::max(8 << 20)),
+        )
+        .route(
+            "/checkpoints",
+            get(checkpoints::list).post(checkpoints::create),
+        )
+        .route("/checkpoints/{id}", delete(checkpoints::retire))
 }
