@@ -98,6 +98,76 @@ fn claims(
     }
 }
 
+/// The active issuer key of an issuing office for a kind: `(kid, key pair)`.
+async fn active_key(
+    tx: &mut Tx,
+    pii: &PiiKeys,
+    authority_id: i64,
+    issuer: &str,
+    kind: Kind,
+) -> ActionResult<(String, epass_credential::KeyPair)> {
+    let kind_code = kind.code() as u8;
+    let stored = keys::for_authority(&mut **tx, authority_id).await?;
+    let key = stored
+        .iter()
+        .rev()
+        .find(|k| {
+            k.purpose == KeyPurpose::Issuer
+                && k.issuer_code.as_deref() == Some(issuer)
+                && k.retired_at.is_none()
+                && k.withdrawn_at.is_none()
+                && k.kinds.contains(&kind_code)
+        })
+        .ok_or_else(|| {
+            ActionError::Internal(format!("authority {authority_id} has no active issuer key"))
+        })?;
+    Ok((key.kid.clone(), crate::actions::keys::open_key(pii, key)?))
+}
+
+/// The approval trail in short: who approved at each level of the last round, and when.
+async fn approvals(tx: &mut Tx, app: &Application) -> ActionResult<Vec<Approval>> {
+    let mut trail = Vec::new();
+    for d in applications::decisions(&mut **tx, app.id).await? {
+        if d.round == app.round && d.action == "approve" {
+            let reviewer = users::get(&mut **tx, d.reviewer_id).await?;
+            trail.push(Approval {
+                reviewer: reviewer.name,
+                date: d.decided_at.div_euclid(DAY_MS),
+            });
+        }
+    }
+    Ok(trail)
+}
+
+/// Signs the credential of a pass: `(kid, credential text)`.
+pub async fn sign(
+    tx: &mut Tx,
+    pii: &PiiKeys,
+    app: &Application,
+    pt: &PassType,
+    number: &str,
+    serial: i64,
+    valid_until: i64,
+) -> ActionResult<(String, String)> {
+    let authority = orgs::get(&mut **tx, app.authority_id).await?;
+    let issuer = authority.division_code;
+    let (kid, pair) = active_key(tx, pii, app.authority_id, &issuer, pt.kind).await?;
+    let serial = u32::try_from(serial)
+        .map_err(|_| ActionError::Internal(format!("issuer {issuer} ran out of serials")))?;
+    let trail = approvals(tx, app).await?;
+    let now = crate::store::now_ms();
+    let mut claims = claims(app, pt, number, &issuer, serial, trail, now / 1000);
+    claims.expires = valid_until / 1000;
+    let credential = epass_credential::issue(&claims, &pair)
+        .map_err(|e| ActionError::Internal(format!("signing pass {number}: {e}")))?;
+    Ok((kid, credential))
+}
+
+/// The local days a validity period covers, for "one vehicle, one pass".
+pub fn local_days(from: i64, until: i64) -> std::ops::RangeInclusive<i64> {
+    (from + BEIJING_MS).div_euclid(DAY_MS)..=(until - 1 + BEIJING_MS).div_euclid(DAY_MS)
+}
+
 /// Issues the pass inside the approving transaction.
 pub async fn issue(
     tx: &mut Tx,
@@ -109,43 +179,9 @@ pub async fn issue(
 ) -> ActionResult<Pass> {
     let authority = orgs::get(&mut **tx, app.authority_id).await?;
     let issuer = authority.division_code.clone();
-    let kind_code = pt.kind.code() as u8;
-    let stored = keys::for_authority(&mut **tx, authority.id).await?;
-    let key = stored
-        .iter()
-        .rev()
-        .find(|k| {
-            k.purpose == KeyPurpose::Issuer
-                && k.issuer_code.as_deref() == Some(issuer.as_str())
-                && k.retired_at.is_none()
-                && k.withdrawn_at.is_none()
-                && k.kinds.contains(&kind_code)
-        })
-        .ok_or_else(|| {
-            ActionError::Internal(format!(
-                "authority {} has no active issuer key",
-                authority.id
-            ))
-        })?;
-    let pair = crate::actions::keys::open_key(pii, key)?;
     let serial = passes::next_serial(tx, &issuer).await?;
-    let serial_u32 = u32::try_from(serial)
-        .map_err(|_| ActionError::Internal(format!("issuer {issuer} ran out of serials")))?;
     let number = pass_number(&issuer, serial);
-    let mut approvals = Vec::new();
-    for d in applications::decisions(&mut **tx, app.id).await? {
-        if d.round == app.round && d.action == "approve" {
-            let reviewer = users::get(&mut **tx, d.reviewer_id).await?;
-            approvals.push(Approval {
-                reviewer: reviewer.name,
-                date: d.decided_at.div_euclid(DAY_MS),
-            });
-        }
-    }
-    let now = crate::store::now_ms();
-    let claims = claims(app, pt, &number, &issuer, serial_u32, approvals, now / 1000);
-    let credential = epass_credential::issue(&claims, &pair)
-        .map_err(|e| ActionError::Internal(format!("signing pass {number}: {e}")))?;
+    let (kid, credential) = sign(tx, pii, app, pt, &number, serial, app.valid_until).await?;
     let pass_id = passes::insert(
         tx,
         &NewPass {
@@ -154,7 +190,7 @@ pub async fn issue(
             authority_id: authority.id,
             kind: pt.kind.name(),
             issuer_code: &issuer,
-            kid: &key.kid,
+            kid: &kid,
             status_index: serial,
             holder_id: app.applicant_id,
             holder_name: &app.holder_name,
@@ -169,9 +205,8 @@ pub async fn issue(
     if let Some(plate) = &app.plate
         && pt.definition.checks.contains(&Check::OnePassPerVehicle)
     {
-        let first = (app.valid_from + BEIJING_MS).div_euclid(DAY_MS);
-        let last = (app.valid_until - 1 + BEIJING_MS).div_euclid(DAY_MS);
-        passes::claim_vehicle_days(tx, pt.kind.name(), plate, first..=last, pass_id)
+        let days = local_days(app.valid_from, app.valid_until);
+        passes::claim_vehicle_days(tx, pt.kind.name(), plate, days, pass_id)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
@@ -184,7 +219,7 @@ pub async fn issue(
     }
     let mut event = actor.event("pass.issued", "pass", &number);
     event.after = Some(serde_json::json!({
-        "application_id": app.id, "kid": key.kid, "plate": app.plate,
+        "application_id": app.id, "kid": kid, "plate": app.plate,
         "valid_from": app.valid_from, "valid_until": app.valid_until,
     }));
     audit::insert(tx, &event).await?;

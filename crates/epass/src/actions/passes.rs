@@ -137,3 +137,176 @@ pub async fn get(db: &Db, caller: &Caller, pass_id: i64) -> ActionResult<Pass> {
     }
     Ok(pass)
 }
+
+/// Extending a pass (延期办): how far, and why.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct ExtendInput {
+    /// Days added to the end of validity (1 to 366).
+    pub days: i64,
+    pub reason: String,
+}
+
+fn check_extension(input: &ExtendInput) -> ActionResult<&str> {
+    if !(1..=366).contains(&input.days) {
+        return Err(ActionError::invalid_msg(
+            "days",
+            "pass.extend_days",
+            "延期天数须为 1 至 366 天。",
+            "An extension is 1 to 366 days.",
+        ));
+    }
+    let reason = input.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ActionError::invalid_msg(
+            "reason",
+            "pass.reason_required",
+            "须填写理由（不超过 500 字）。",
+            "A reason is needed (at most 500 characters).",
+        ));
+    }
+    Ok(reason)
+}
+
+/// Extends one pass inside `tx`: re-signed with the new end, the vehicle's extra days held.
+async fn extend_in(
+    tx: &mut crate::store::Tx,
+    pii: &PiiKeys,
+    actor: &super::Actor,
+    pass: &Pass,
+    days: i64,
+    reason: &str,
+) -> ActionResult<Pass> {
+    if pass.status == "revoked" {
+        return Err(ActionError::Conflict("pass.status_unchanged"));
+    }
+    let app = crate::store::applications::get(&mut **tx, pass.application_id).await?;
+    let pt = crate::store::pass_types::get(&mut **tx, app.pass_type_id).await?;
+    let until = pass.valid_until + days * 86_400_000;
+    let (kid, credential) = crate::actions::issuance::sign(
+        tx,
+        pii,
+        &app,
+        &pt,
+        &pass.pass_number,
+        pass.status_index,
+        until,
+    )
+    .await?;
+    passes::set_validity(tx, pass.id, until, &kid, &credential).await?;
+    if let Some(plate) = &pass.plate
+        && pt
+            .definition
+            .checks
+            .contains(&crate::domain::pass_type::Check::OnePassPerVehicle)
+    {
+        let old = crate::actions::issuance::local_days(pass.valid_from, pass.valid_until);
+        let new = crate::actions::issuance::local_days(pass.valid_from, until);
+        passes::claim_vehicle_days(tx, &pass.kind, plate, old.end() + 1..=*new.end(), pass.id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
+                other => other.into(),
+            })?;
+    }
+    let mut event = actor.event("pass.extended", "pass", &pass.pass_number);
+    event.before = Some(serde_json::json!({ "valid_until": pass.valid_until }));
+    event.after = Some(serde_json::json!({ "valid_until": until, "reason": reason }));
+    audit::insert(tx, &event).await?;
+    let holder = users::get(&mut **tx, pass.holder_id).await?;
+    let body = format!(
+        "【epass】您的通行证 {n} 已延期 {days} 天，请重新打开以获取新二维码。Your pass {n} is \
+         extended by {days} days; open it again for the new QR code.",
+        n = pass.pass_number
+    );
+    outbox::enqueue(tx, Channel::Sms, &holder.phone, "", &body).await?;
+    Ok(passes::get(&mut **tx, pass.id).await?)
+}
+
+/// Extends one pass.
+pub async fn extend(
+    db: &Db,
+    pii: &PiiKeys,
+    caller: &Caller,
+    pass_id: i64,
+    input: &ExtendInput,
+) -> ActionResult<Pass> {
+    caller.require_scope("passes:write")?;
+    let reason = check_extension(input)?;
+    let pass = passes::get(db.pool(), pass_id).await?;
+    let role = manager_role(db, caller, &pass).await?;
+    let actor = caller.actor(Some(role));
+    let mut tx = db.begin().await?;
+    let pass = extend_in(&mut tx, pii, &actor, &pass, input.days, reason).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(pass)
+}
+
+/// "Extend every pass of this type expiring before D by N days".
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct BulkExtendInput {
+    pub pass_type_id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub expiring_before: i64,
+    pub days: i64,
+    pub reason: String,
+}
+
+/// What a bulk extension did.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    pub extended: usize,
+    /// Passes left as they were, with why (e.g. the vehicle holds another pass then).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Extends, in chunks of one transaction each, every live pass of a type ending before a date.
+/// Only the authority's reviewers and admins may.
+pub async fn bulk_extend(
+    db: &Db,
+    pii: &PiiKeys,
+    caller: &Caller,
+    input: &BulkExtendInput,
+) -> ActionResult<BulkResult> {
+    caller.require_scope("passes:write")?;
+    let as_one = ExtendInput {
+        days: input.days,
+        reason: input.reason.clone(),
+    };
+    let reason = check_extension(&as_one)?;
+    let pt = crate::store::pass_types::get(db.pool(), input.pass_type_id).await?;
+    let authority = orgs::get(db.pool(), pt.authority_id).await?;
+    let role = caller.require_any(&[Role::AuthorityReviewer, Role::SystemAdmin], &authority.path)?;
+    let actor = caller.actor(Some(role));
+    let mut result = BulkResult {
+        extended: 0,
+        skipped: Vec::new(),
+    };
+    let mut after = 0;
+    loop {
+        let ids = passes::expiring(db.pool(), pt.id, input.expiring_before, after, 500).await?;
+        let Some(&last) = ids.last() else { break };
+        after = last;
+        for id in ids {
+            let pass = passes::get(db.pool(), id).await?;
+            // One transaction per pass: a vehicle conflict skips that pass, not the batch.
+            let mut tx = db.begin().await?;
+            match extend_in(&mut tx, pii, &actor, &pass, input.days, reason).await {
+                Ok(_) => {
+                    tx.commit().await.map_err(StoreError::from)?;
+                    result.extended += 1;
+                }
+                Err(ActionError::Conflict(code)) => result.skipped.push((pass.pass_number, code.into())),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let mut tx = db.begin().await?;
+    let mut event = actor.event("pass.bulk_extended", "pass_type", pt.id);
+    event.after = Some(serde_json::json!({
+        "expiring_before": input.expiring_before, "days": input.days, "reason": reason,
+        "extended": result.extended, "skipped": result.skipped.len(),
+    }));
+    audit::insert(&mut tx, &event).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(result)
+}

@@ -273,3 +273,47 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
     .await?;
     row.map(|r| Ok(r.try_get(0)?)).transpose()
 }
+
+/// A pass's new validity end and the credential re-signed for it.
+pub async fn set_validity(
+    tx: &mut Tx,
+    id: i64,
+    valid_until: i64,
+    kid: &str,
+    credential: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE passes SET valid_until = $1, kid = $2, credential = $3, status_changed_at = $4 \
+         WHERE id = $5",
+    )
+    .bind(valid_until)
+    .bind(kid)
+    .bind(credential)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Ids of the live passes of a pass type ending before `before`, after `after_id`, by id.
+pub async fn expiring(
+    pool: &sqlx::AnyPool,
+    pass_type_id: i64,
+    before: i64,
+    after_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT p.id FROM passes p JOIN applications a ON a.id = p.application_id \
+         WHERE a.pass_type_id = $1 AND p.valid_until < $2 AND p.status <> 'revoked' AND p.id > $3 \
+         ORDER BY p.id LIMIT $4",
+    )
+    .bind(pass_type_id)
+    .bind(before)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}

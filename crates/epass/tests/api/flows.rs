@@ -312,3 +312,80 @@ async fn one_vehicle_cannot_hold_two_overlapping_passes_of_a_kind() {
     assert_eq!(issued[2].status, 200, "after the first ends: {}", issued[2].body);
     assert_eq!(app.count("SELECT COUNT(*) FROM passes").await, 2);
 }
+
+async fn issue(app: &TestApp, s: &Setting, plate: &str, from: i64, to: i64) -> Value {
+    let id = apply(app, s, &s.applicant, personnel_values(plate, from, to)).await["id"].as_i64().unwrap();
+    decide(app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
+    let issued = decide(app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    issued.body["pass"].clone()
+}
+
+#[tokio::test]
+async fn an_extended_pass_is_re_signed_and_valid_past_its_old_end() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let pass = issue(&app, &s, "蒙K12345", 0, 3).await;
+    let id = pass["id"].as_i64().unwrap();
+    let old_end = pass["valid_until"].as_i64().unwrap();
+    let reply = app
+        .post(
+            &format!("/api/v1/passes/{id}/extend"),
+            Auth::Session(&s.authority_reviewer),
+            json!({ "days": 30, "reason": "任务延长 / task extended" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["valid_until"].as_i64().unwrap(), old_end + 30 * 86_400_000);
+    let text = reply.body["credential"].as_str().unwrap();
+    assert_ne!(text, pass["credential"].as_str().unwrap());
+    let now = app
+        .post("/api/v1/checks", Auth::Session(&s.officer), json!({ "text": text }))
+        .await;
+    assert_eq!(now.body["code"], "valid", "{}", now.body);
+    // The new credential carries the new end; the old one keeps its old end.
+    let root = epass::actions::keys::root_public_key(app.db(), s.world.region_a.id).await.unwrap();
+    let mut verifier = epass_credential::Verifier::new();
+    verifier.add_trust_anchor(root);
+    let bundle = epass::store::keys::latest_bundle(app.db().pool(), s.world.region_a.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .1;
+    verifier.install(&bundle).unwrap();
+    let ctx = epass_credential::Context::at(epass::store::now_ms() / 1000);
+    let expires = |t: &str| verifier.verify(t, &ctx).claims.unwrap().expires;
+    assert_eq!(expires(text), (old_end + 30 * 86_400_000) / 1000);
+    assert_eq!(expires(pass["credential"].as_str().unwrap()), old_end / 1000);
+}
+
+#[tokio::test]
+async fn a_bulk_extension_extends_every_pass_of_the_type_ending_before_the_date() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let short = issue(&app, &s, "蒙K11111", 0, 3).await;
+    let long = issue(&app, &s, "蒙K22222", 0, 60).await;
+    let before = short["valid_until"].as_i64().unwrap() + 86_400_000;
+    let reply = app
+        .post(
+            "/api/v1/passes/extend",
+            Auth::Session(&s.authority_reviewer),
+            json!({ "pass_type_id": s.personnel_type, "expiring_before": before, "days": 90,
+                    "reason": "统一延期 / extended for all" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["extended"], 1);
+    let refused = app
+        .post(
+            "/api/v1/passes/extend",
+            Auth::Session(&s.org_admin),
+            json!({ "pass_type_id": s.personnel_type, "expiring_before": before, "days": 90, "reason": "x" }),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "bulk changes are the authority's");
+    let long_after = app
+        .get(&format!("/api/v1/passes/{}", long["id"]), Auth::Session(&s.authority_reviewer))
+        .await;
+    assert_eq!(long_after.body["valid_until"], long["valid_until"]);
+}

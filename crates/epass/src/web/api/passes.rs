@@ -130,3 +130,32 @@ pub async fn check_batch(
     }
     Ok(Json(results))
 }
+
+/// Extends a pass; it is re-signed, so the holder gets a new QR code.
+#[utoipa::path(post, path = "/api/v1/passes/{id}/extend", tag = "passes",
+    request_body = pass_actions::ExtendInput, params(("id" = i64, Path, description = "Pass id")),
+    responses((status = 200, body = Pass), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn extend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<pass_actions::ExtendInput>,
+) -> ApiResult<Json<Pass>> {
+    Ok(Json(
+        pass_actions::extend(&state.db, &state.pii, &caller, id, &body).await?,
+    ))
+}
+
+/// Extends every live pass of a type ending before a date (延期办).
+#[utoipa::path(post, path = "/api/v1/passes/extend", tag = "passes",
+    request_body = pass_actions::BulkExtendInput,
+    responses((status = 200, body = pass_actions::BulkResult), (status = 403, body = Problem)))]
+pub async fn bulk_extend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<pass_actions::BulkExtendInput>,
+) -> ApiResult<Json<pass_actions::BulkResult>> {
+    Ok(Json(
+        pass_actions::bulk_extend(&state.db, &state.pii, &caller, &body).await?,
+    ))
+}
