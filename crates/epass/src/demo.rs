@@ -91,6 +91,7 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
         );
     }
     crate::demo_zones::seed_demo_zones(&state.db, &state.pii, &hq).await?;
+    crate::actions::pass_types::seed_standard(&state.db, &actor, hq.id).await?;
     println!(
         "Applicants can also log in with a one-time code; with the default log sender the code \
          is printed in the server log.\n"

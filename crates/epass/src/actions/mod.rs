@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod orgs;
+pub mod pass_types;
 pub mod tokens;
 pub mod users;
 pub mod zones;

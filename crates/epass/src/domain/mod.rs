@@ -1,5 +1,8 @@
 //! Domain types: the values the service reasons about, valid by construction.
 
+pub mod calendar;
 pub mod ids;
+pub mod pass_type;
 pub mod roles;
+pub mod seed_pass_types;
 pub mod zones;

@@ -5,9 +5,11 @@
 //! LISTEN/NOTIFY, which the distributed PostgreSQL-compatible engines lack.
 
 pub mod audit;
+pub mod holidays;
 pub mod orgs;
 pub mod otp;
 pub mod outbox;
+pub mod pass_types;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

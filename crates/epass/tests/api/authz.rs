@@ -22,6 +22,9 @@ pub enum Access {
     ScopedList(&'static [Role]),
     /// Only supervisors or system admins of a whole authority (none of the A1 callers).
     AuthorityWide,
+    /// Any logged-in user, whatever their roles and organisation: data every user reads
+    /// (pass types and holiday tables, of any region, since applicants apply across regions).
+    AnyUser,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -128,6 +131,51 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "GET",
         path: "/api/v1/audit",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/pass-types",
+        access: Access::AnyUser,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/pass-types/{id}",
+        access: Access::AnyUser,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/pass-types/{id}/form-check",
+        access: Access::AnyUser,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/pass-types",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "PUT",
+        path: "/api/v1/pass-types/{id}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/pass-types/{id}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/holidays",
+        access: Access::AnyUser,
+    },
+    Route {
+        method: "PUT",
+        path: "/api/v1/holidays/{date}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/holidays/{date}",
         access: Access::AuthorityWide,
     },
     Route {
@@ -272,6 +320,27 @@ async fn checkpoint_in(app: &TestApp, org: &Org) -> i64 {
     checkpoint.id
 }
 
+/// A standard pass type owned by the target's authority.
+async fn pass_type_in(app: &TestApp, org: &Org, n: usize) -> i64 {
+    let seed = epass::domain::seed_pass_types::standard_pass_types().remove(0);
+    let definition =
+        epass::domain::pass_type::PassTypeDefinition::from_value(seed.definition).unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let fields = epass::store::pass_types::PassTypeFields {
+        name_zh: seed.name_zh,
+        name_en: seed.name_en,
+        active_from: 0,
+        definition: &definition,
+    };
+    let code = format!("matrix_{n}");
+    let pt =
+        epass::store::pass_types::insert(&mut tx, authority_of(org), &code, seed.kind, &fields)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    pt.id
+}
+
 /// Sends the route's request against the target; returns the status and body.
 async fn call(
     app: &TestApp,
@@ -305,6 +374,65 @@ async fn call(
         ("GET", "/api/v1/users/{id}/id-number") => {
             (format!("/api/v1/users/{user}/id-number"), None)
         }
+        ("GET", "/api/v1/pass-types") => (
+            format!("/api/v1/pass-types?authority={}", authority_of(&target.org)),
+            None,
+        ),
+        ("GET" | "DELETE", "/api/v1/pass-types/{id}") => (
+            format!(
+                "/api/v1/pass-types/{}",
+                pass_type_in(app, &target.org, n).await
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/pass-types/{id}/form-check") => (
+            format!(
+                "/api/v1/pass-types/{}/form-check",
+                pass_type_in(app, &target.org, n).await
+            ),
+            Some(json!({ "values": { "plate": "蒙K12345" } })),
+        ),
+        ("POST", "/api/v1/pass-types") => {
+            let seed = epass::domain::seed_pass_types::standard_pass_types().remove(1);
+            (
+                route.path.to_owned(),
+                Some(json!({
+                    "authority_id": authority_of(&target.org), "code": format!("matrix_{n}"),
+                    "kind": "freight", "name_zh": seed.name_zh, "name_en": seed.name_en,
+                    "definition": seed.definition,
+                })),
+            )
+        }
+        ("PUT", "/api/v1/pass-types/{id}") => {
+            let seed = epass::domain::seed_pass_types::standard_pass_types().remove(0);
+            (
+                format!(
+                    "/api/v1/pass-types/{}",
+                    pass_type_in(app, &target.org, n).await
+                ),
+                Some(json!({
+                    "version": 1, "name_zh": "改名", "name_en": "Renamed",
+                    "definition": seed.definition,
+                })),
+            )
+        }
+        ("GET", "/api/v1/holidays") => (
+            format!("/api/v1/holidays?authority={}", authority_of(&target.org)),
+            None,
+        ),
+        ("PUT", "/api/v1/holidays/{date}") => (
+            "/api/v1/holidays/2026-12-31".to_owned(),
+            Some(
+                json!({ "authority_id": authority_of(&target.org), "kind": "holiday", "name": "测试" }),
+            ),
+        ),
+        ("DELETE", "/api/v1/holidays/{date}") => (
+            format!(
+                "/api/v1/holidays/2026-10-01?authority={}",
+                authority_of(&target.org)
+            ),
+            None,
+        ),
         ("POST", "/api/v1/zones") => (
             format!("/api/v1/zones?authority={}", authority_of(&target.org)),
             Some(zone_feature()),
@@ -376,7 +504,10 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
     let mut failures = Vec::new();
     let mut n = 0;
     for route in ROUTES {
-        let (Access::Scoped(_) | Access::ScopedList(_) | Access::AuthorityWide) = route.access
+        let (Access::Scoped(_)
+        | Access::ScopedList(_)
+        | Access::AuthorityWide
+        | Access::AnyUser) = route.access
         else {
             continue;
         };
@@ -409,6 +540,7 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
                         }
                     }
                     Access::AuthorityWide => status == 403,
+                    Access::AnyUser => (200..300).contains(&status),
                     Access::Public | Access::Own => true,
                 };
                 if !ok {

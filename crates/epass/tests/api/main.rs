@@ -11,6 +11,7 @@ mod helpers;
 mod ops;
 mod outbox;
 mod pages;
+mod pass_types;
 mod pii;
 mod store;
 mod world;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod orgs;
+pub mod pass_types;
 pub mod tokens;
 pub mod users;
 pub mod zones;
@@ -94,6 +95,15 @@ impl<T> Page<T> {
         tokens::create,
         tokens::revoke,
         audit::list,
+        pass_types::list,
+        pass_types::get_one,
+        pass_types::create,
+        pass_types::update,
+        pass_types::retire,
+        pass_types::form_check,
+        pass_types::holidays,
+        pass_types::put_holiday,
+        pass_types::delete_holiday,
         zones::list, zones::create, zones::update, zones::retire, zones::import,
         checkpoints::list, checkpoints::create, checkpoints::retire,
     ),
@@ -125,6 +135,22 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit", get(audit::list))
+        .route(
+            "/pass-types",
+            get(pass_types::list).post(pass_types::create),
+        )
+        .route(
+            "/pass-types/{id}",
+            get(pass_types::get_one)
+                .put(pass_types::update)
+                .delete(pass_types::retire),
+        )
+        .route("/pass-types/{id}/form-check", post(pass_types::form_check))
+        .route("/holidays", get(pass_types::holidays))
+        .route(
+            "/holidays/{date}",
+            put(pass_types::put_holiday).delete(pass_types::delete_holiday),
+        )
         .route("/zones", get(zones::list).post(zones::create))
         .route("/zones/{id}", put(zones::update).delete(zones::retire))
         .route(
