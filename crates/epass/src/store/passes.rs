@@ -252,25 +252,35 @@ pub struct NewCheck<'a> {
 /// Records a check; `Ok(None)` when a check with the same `client_ref` was recorded before.
 pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i64>> {
     // ON CONFLICT DO NOTHING rather than catching the violation: on PostgreSQL a failed
-    // statement would abort the whole transaction.
-    let row = sqlx::query(
-        "INSERT INTO checks (pass_id, pass_number, checkpoint_id, officer_id, longitude, \
-         latitude, checked_at, outcome, client_ref, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (client_ref) DO NOTHING RETURNING id",
-    )
-    .bind(c.pass_id)
-    .bind(c.pass_number)
-    .bind(c.checkpoint_id)
-    .bind(c.officer_id)
-    .bind(c.longitude)
-    .bind(c.latitude)
-    .bind(c.checked_at)
-    .bind(c.outcome)
-    .bind(c.client_ref)
-    .bind(now_ms())
-    .fetch_optional(&mut **tx)
-    .await?;
+    // statement would abort the whole transaction. A missing position is written as a literal
+    // NULL: through `sqlx::Any` a NULL f64 parameter is typed float4 on PostgreSQL, and the
+    // cached statement would then refuse real coordinates.
+    let position = match (c.longitude, c.latitude) {
+        (Some(lon), Some(lat)) => Some((lon, lat)),
+        _ => None,
+    };
+    let values = if position.is_some() { "$9, $10" } else { "NULL, NULL" };
+    let sql = format!(
+        "INSERT INTO checks (pass_id, pass_number, checkpoint_id, officer_id, checked_at, \
+         outcome, client_ref, recorded_at, longitude, latitude) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {values}) \
+         ON CONFLICT (client_ref) DO NOTHING RETURNING id"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(c.pass_id)
+        .bind(c.pass_number)
+        .bind(c.checkpoint_id)
+        .bind(c.officer_id)
+        .bind(c.checked_at)
+        .bind(c.outcome)
+        .bind(c.client_ref)
+        .bind(now_ms());
+    if let Some((lon, lat)) = position {
+        query = query.bind(lon).bind(lat);
+    }
+    let row = query
+        .fetch_optional(&mut **tx)
+        .await?;
     row.map(|r| Ok(r.try_get(0)?)).transpose()
 }
 

@@ -22,6 +22,9 @@ pub enum Access {
     ScopedList(&'static [Role]),
     /// Only supervisors or system admins of a whole authority (none of the A1 callers).
     AuthorityWide,
+    /// These roles, whatever the object's organisation or region (checkpoints verify every
+    /// region's passes: mutual recognition).
+    Roles(&'static [Role]),
     /// Any logged-in user, whatever their roles and organisation: data every user reads
     /// (pass types and holiday tables, of any region, since applicants apply across regions).
     AnyUser,
@@ -180,6 +183,16 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/bundle",
+        access: Access::Public,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/trust-anchor",
+        access: Access::Public,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/zones",
         access: Access::Public,
     },
@@ -224,6 +237,66 @@ pub const ROUTES: &[Route] = &[
         method: "DELETE",
         path: "/api/v1/checkpoints/{id}",
         access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/applications",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/applications",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/reviews/queue",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/applications/{id}",
+        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/applications/{id}/decisions",
+        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/passes/{id}",
+        access: Access::Scoped(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/passes/{id}/qr",
+        access: Access::Scoped(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/passes/{id}/status",
+        access: Access::Scoped(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/passes/{id}/extend",
+        access: Access::Scoped(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/passes/extend",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/checks",
+        access: Access::Roles(&[Role::CheckpointOfficer]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/checks/batch",
+        access: Access::Roles(&[Role::CheckpointOfficer]),
     },
 ];
 
@@ -284,6 +357,89 @@ fn authority_of(org: &Org) -> i64 {
         .unwrap()
 }
 
+/// A standard pass type owned by the target's authority.
+async fn pass_type_in(app: &TestApp, org: &Org, n: usize) -> i64 {
+    let seed = epass::domain::seed_pass_types::standard_pass_types().remove(0);
+    let definition =
+        epass::domain::pass_type::PassTypeDefinition::from_value(seed.definition).unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let fields = epass::store::pass_types::PassTypeFields {
+        name_zh: seed.name_zh,
+        name_en: seed.name_en,
+        active_from: 0,
+        definition: &definition,
+    };
+    let code = format!("matrix_{n}");
+    let pt =
+        epass::store::pass_types::insert(&mut tx, authority_of(org), &code, seed.kind, &fields)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    pt.id
+}
+
+/// An application waiting at level 1, filed by the target's user in the target's organisation.
+async fn application_in(app: &TestApp, target: &Fixture, n: usize) -> i64 {
+    let pass_type = pass_type_in(app, &target.org, n).await;
+    let form = json!({ "driver_name": "张三" });
+    let eligibility = json!([]);
+    let mut tx = app.db().begin().await.unwrap();
+    let application = epass::store::applications::insert(
+        &mut tx,
+        &epass::store::applications::NewApplication {
+            pass_type_id: pass_type,
+            pass_type_version: 1,
+            authority_id: authority_of(&target.org),
+            applicant_id: target.user_id,
+            org_id: Some(target.org.id),
+            form: &form,
+            holder_name: "张三",
+            holder_id_sealed: None,
+            holder_id_masked: None,
+            plate: None,
+            valid_from: epass::store::now_ms(),
+            valid_until: epass::store::now_ms() + 86_400_000,
+            priority: 0,
+            level_due_at: epass::store::now_ms() + 86_400_000,
+            promised_at: epass::store::now_ms() + 86_400_000,
+            eligibility: &eligibility,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    application.id
+}
+
+/// An issued pass of the target's user, signed with the target authority's key.
+async fn pass_in(app: &TestApp, target: &Fixture, n: usize) -> (i64, String) {
+    let authority = authority_of(&target.org);
+    let actor = epass::actions::Actor::default();
+    epass::actions::keys::ensure_authority_keys(app.db(), &app.state.pii, &actor, authority)
+        .await
+        .unwrap();
+    let application = application_in(app, target, n).await;
+    let application = epass::store::applications::get(app.db().pool(), application)
+        .await
+        .unwrap();
+    let pass_type = epass::store::pass_types::get(app.db().pool(), application.pass_type_id)
+        .await
+        .unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let pass = epass::actions::issuance::issue(
+        &mut tx,
+        &app.state.pii,
+        &actor,
+        &application,
+        &pass_type,
+        "http://localhost",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (pass.id, pass.pass_number)
+}
+
 /// A zone of the target's authority, as a GeoJSON Feature.
 fn zone_feature() -> Value {
     json!({ "type": "Feature", "properties": { "name_zh": "测试区域" },
@@ -318,27 +474,6 @@ async fn checkpoint_in(app: &TestApp, org: &Org) -> i64 {
         .unwrap();
     tx.commit().await.unwrap();
     checkpoint.id
-}
-
-/// A standard pass type owned by the target's authority.
-async fn pass_type_in(app: &TestApp, org: &Org, n: usize) -> i64 {
-    let seed = epass::domain::seed_pass_types::standard_pass_types().remove(0);
-    let definition =
-        epass::domain::pass_type::PassTypeDefinition::from_value(seed.definition).unwrap();
-    let mut tx = app.db().begin().await.unwrap();
-    let fields = epass::store::pass_types::PassTypeFields {
-        name_zh: seed.name_zh,
-        name_en: seed.name_en,
-        active_from: 0,
-        definition: &definition,
-    };
-    let code = format!("matrix_{n}");
-    let pt =
-        epass::store::pass_types::insert(&mut tx, authority_of(org), &code, seed.kind, &fields)
-            .await
-            .unwrap();
-    tx.commit().await.unwrap();
-    pt.id
 }
 
 /// Sends the route's request against the target; returns the status and body.
@@ -467,6 +602,47 @@ async fn call(
             ),
             None,
         ),
+        ("GET", "/api/v1/applications/{id}") => (
+            format!("/api/v1/applications/{}", application_in(app, target, n).await),
+            None,
+        ),
+        ("POST", "/api/v1/applications/{id}/decisions") => (
+            format!(
+                "/api/v1/applications/{}/decisions",
+                application_in(app, target, n).await
+            ),
+            Some(json!({ "action": "approve", "version": 1 })),
+        ),
+        ("GET", "/api/v1/passes/{id}") => {
+            (format!("/api/v1/passes/{}", pass_in(app, target, n).await.0), None)
+        }
+        ("GET", "/api/v1/passes/{id}/qr") => (
+            format!("/api/v1/passes/{}/qr", pass_in(app, target, n).await.0),
+            None,
+        ),
+        ("POST", "/api/v1/passes/{id}/status") => (
+            format!("/api/v1/passes/{}/status", pass_in(app, target, n).await.0),
+            Some(json!({ "action": "suspend", "reason": "测试" })),
+        ),
+        ("POST", "/api/v1/passes/{id}/extend") => (
+            format!("/api/v1/passes/{}/extend", pass_in(app, target, n).await.0),
+            Some(json!({ "days": 1, "reason": "测试" })),
+        ),
+        ("POST", "/api/v1/passes/extend") => (
+            route.path.to_owned(),
+            Some(json!({ "pass_type_id": pass_type_in(app, &target.org, n).await,
+                         "expiring_before": 0, "days": 1, "reason": "测试" })),
+        ),
+        ("POST", "/api/v1/checks") => (
+            route.path.to_owned(),
+            Some(json!({ "pass_number": pass_in(app, target, n).await.1 })),
+        ),
+        ("POST", "/api/v1/checks/batch") => (
+            route.path.to_owned(),
+            Some(json!({ "checks": [{ "pass_number": pass_in(app, target, n).await.1,
+                                      "client_ref": format!("device-{n}"),
+                                      "checked_at": epass::store::now_ms() }] })),
+        ),
         (_, path) => (path.to_owned(), None),
     };
     let reply = app
@@ -507,7 +683,8 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
         let (Access::Scoped(_)
         | Access::ScopedList(_)
         | Access::AuthorityWide
-        | Access::AnyUser) = route.access
+        | Access::AnyUser
+        | Access::Roles(_)) = route.access
         else {
             continue;
         };
@@ -541,6 +718,13 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
                     }
                     Access::AuthorityWide => status == 403,
                     Access::AnyUser => (200..300).contains(&status),
+                    Access::Roles(roles) => {
+                        if roles.contains(role) {
+                            (200..300).contains(&status)
+                        } else {
+                            status == 403
+                        }
+                    }
                     Access::Public | Access::Own => true,
                 };
                 if !ok {

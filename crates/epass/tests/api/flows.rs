@@ -11,6 +11,8 @@ use crate::world::{self, PASSWORD, World};
 /// The demo-like setting: standard pass types and keys for region A, and one user per part.
 pub struct Setting {
     pub world: World,
+    /// A road section along latitude 40.40 from 110.00°E to 110.10°E, 50 m wide.
+    pub road: i64,
     pub personnel_type: i64,
     pub applicant: Session,
     pub org_admin: Session,
@@ -32,11 +34,22 @@ pub async fn setting(app: &TestApp) -> Setting {
         .find(|t| t.code == "personnel_vehicle")
         .map(|t| t.id)
         .unwrap();
+    let road = json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
+        "geometry": { "type": "LineString", "coordinates": [[110.0, 40.4], [110.1, 40.4]] },
+        "properties": { "kind": "road_section", "name_zh": "G210 测试段", "corridor_width_m": 50 } }] });
+    let road = match epass::actions::zones::import_as(app.db(), &app.state.pii, &actor, &world.region_a, &road)
+        .await
+        .unwrap()
+    {
+        epass::actions::zones::ImportOutcome::Imported(done) => done.created[0],
+        epass::actions::zones::ImportOutcome::Rejected(errors) => panic!("{errors:?}"),
+    };
     world::user(app, "13900000001", &world.a1, &[]).await;
     world::user(app, "13900000002", &world.a1, &[Role::OrgAdmin]).await;
     world::user(app, "13900000003", &world.region_a, &[Role::AuthorityReviewer]).await;
     world::user(app, "13900000004", &world.region_a, &[Role::CheckpointOfficer]).await;
     Setting {
+        road,
         personnel_type,
         applicant: app.login("13900000001", PASSWORD).await,
         org_admin: app.login("13900000002", PASSWORD).await,
@@ -52,14 +65,20 @@ fn today_plus(days: i64) -> String {
     format!("{date}")
 }
 
-pub fn personnel_values(plate: &str, from: i64, to: i64) -> Value {
+impl Setting {
+    pub fn values(&self, plate: &str, from: i64, to: i64) -> Value {
+        personnel_values(plate, from, to, self.road)
+    }
+}
+
+pub fn personnel_values(plate: &str, from: i64, to: i64, road: i64) -> Value {
     json!({
         "plate": plate,
         "vehicle_type": "small_car",
         "driver_name": "张三",
         "id_number": "11010519491231002X",
         "holder_category": "command_staff",
-        "road_sections": ["1"],
+        "road_sections": [road.to_string()],
         "daily_window": "00:00-24:00",
         "valid_from": today_plus(from),
         "valid_to": today_plus(to),
@@ -104,7 +123,7 @@ async fn set_status(app: &TestApp, s: &Setting, pass_id: i64, action: &str) -> c
 async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_truth() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let submitted = apply(&app, &s, &s.applicant, personnel_values("蒙K12345", 0, 10)).await;
+    let submitted = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 10)).await;
     let id = submitted["id"].as_i64().unwrap();
     assert_eq!(submitted["status"], "in_review");
     assert_eq!(submitted["level"], 1);
@@ -133,6 +152,13 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
 
     let valid = check(&app, &s, &text).await;
     assert_eq!(valid["code"], "valid", "{valid}");
+    let at = |lon: f64, lat: f64| {
+        json!({ "text": text, "longitude": lon, "latitude": lat })
+    };
+    let on_road = app.post("/api/v1/checks", Auth::Session(&s.officer), at(110.05, 40.4001)).await;
+    assert_eq!(on_road.body["code"], "valid", "11 m from the road's centre: {}", on_road.body);
+    let off_road = app.post("/api/v1/checks", Auth::Session(&s.officer), at(110.05, 40.41)).await;
+    assert_eq!(off_road.body["code"], "outside_zone", "1.1 km away: {}", off_road.body);
     assert_eq!(valid["plate"], "蒙K12345");
     assert_eq!(valid["masked_id"], "110*************2X");
     let typed = app
@@ -150,7 +176,7 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
 
     assert_eq!(
         app.count("SELECT COUNT(*) FROM checks").await,
-        5,
+        7,
         "every check is recorded"
     );
     assert_eq!(
@@ -164,7 +190,7 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
 async fn a_revocation_reaches_offline_checkpoints_through_the_next_bundle() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let id = apply(&app, &s, &s.applicant, personnel_values("蒙K12345", 0, 10)).await["id"].as_i64().unwrap();
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 10)).await["id"].as_i64().unwrap();
     decide(&app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
     let issued = decide(&app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await;
     let text = issued.body["pass"]["credential"].as_str().unwrap().to_owned();
@@ -196,7 +222,7 @@ async fn nobody_reviews_their_own_application_and_the_two_levels_are_two_people(
     let app = spawn_app().await;
     let s = setting(&app).await;
     // The organisation admin applies for a pass for themself.
-    let own = apply(&app, &s, &s.org_admin, personnel_values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
+    let own = apply(&app, &s, &s.org_admin, s.values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
     let reply = decide(&app, &s.org_admin, own, json!({ "action": "approve", "version": 1 })).await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.code(), "review.own_application");
@@ -204,7 +230,7 @@ async fn nobody_reviews_their_own_application_and_the_two_levels_are_two_people(
     // Someone who holds both levels' roles may decide only one of them.
     world::user(&app, "13900000005", &s.world.region_a, &[Role::AuthorityReviewer, Role::OrgAdmin]).await;
     let both = app.login("13900000005", PASSWORD).await;
-    let id = apply(&app, &s, &s.applicant, personnel_values("蒙K54321", 0, 5)).await["id"].as_i64().unwrap();
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K54321", 0, 5)).await["id"].as_i64().unwrap();
     assert_eq!(decide(&app, &both, id, json!({ "action": "approve", "version": 1 })).await.status, 200);
     let again = decide(&app, &both, id, json!({ "action": "approve", "version": 2 })).await;
     assert_eq!(again.status, 403);
@@ -215,7 +241,7 @@ async fn nobody_reviews_their_own_application_and_the_two_levels_are_two_people(
 async fn a_rejection_needs_a_reason_and_tells_the_applicant() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let id = apply(&app, &s, &s.applicant, personnel_values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
     let bare = decide(&app, &s.org_admin, id, json!({ "action": "reject", "version": 1 })).await;
     assert_eq!(bare.status, 422);
     let reply = decide(
@@ -237,7 +263,7 @@ async fn a_rejection_needs_a_reason_and_tells_the_applicant() {
 async fn a_bad_form_reports_every_wrong_field_at_once_and_writes_nothing() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let mut values = personnel_values("京AI2345", 0, 5);
+    let mut values = s.values("京AI2345", 0, 5);
     values["id_number"] = json!("340524198001010013");
     values.as_object_mut().unwrap().remove("driver_name");
     let reply = app
@@ -262,7 +288,7 @@ async fn a_bad_form_reports_every_wrong_field_at_once_and_writes_nothing() {
         .post(
             "/api/v1/applications",
             Auth::Session(&s.applicant),
-            json!({ "pass_type_id": s.personnel_type, "values": personnel_values("蒙K12345", 0, 5), "agreed": false }),
+            json!({ "pass_type_id": s.personnel_type, "values": s.values("蒙K12345", 0, 5), "agreed": false }),
         )
         .await;
     assert_eq!(unsigned.code(), "application.agreement_required");
@@ -272,7 +298,7 @@ async fn a_bad_form_reports_every_wrong_field_at_once_and_writes_nothing() {
 async fn thirty_two_reviewers_at_once_decide_an_application_exactly_once() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let id = apply(&app, &s, &s.applicant, personnel_values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
     let mut reviewers = Vec::new();
     for n in 0..32 {
         let phone = world::phone(100 + n);
@@ -302,7 +328,7 @@ async fn one_vehicle_cannot_hold_two_overlapping_passes_of_a_kind() {
     let s = setting(&app).await;
     let mut issued = Vec::new();
     for (from, to) in [(0, 10), (5, 15), (11, 20)] {
-        let id = apply(&app, &s, &s.applicant, personnel_values("蒙K12345", from, to)).await["id"].as_i64().unwrap();
+        let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", from, to)).await["id"].as_i64().unwrap();
         decide(&app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
         issued.push(decide(&app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await);
     }
@@ -314,7 +340,7 @@ async fn one_vehicle_cannot_hold_two_overlapping_passes_of_a_kind() {
 }
 
 async fn issue(app: &TestApp, s: &Setting, plate: &str, from: i64, to: i64) -> Value {
-    let id = apply(app, s, &s.applicant, personnel_values(plate, from, to)).await["id"].as_i64().unwrap();
+    let id = apply(app, s, &s.applicant, s.values(plate, from, to)).await["id"].as_i64().unwrap();
     decide(app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
     let issued = decide(app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await;
     assert_eq!(issued.status, 200, "{}", issued.body);
