@@ -1,6 +1,7 @@
 //! The `epass` command line: `serve`, `migrate`, and the offline credential tools.
 
 pub mod offline;
+pub mod registry;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ pub enum Command {
     Pass(offline::PassCommand),
     /// Verify a credential against signed bundles (offline).
     Verify(offline::VerifyArgs),
+    /// Eligibility registries kept in epass (vehicles, licences, tests, health codes).
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
 }
 
 /// Runs the command and gives the process exit code.
@@ -72,6 +76,7 @@ pub fn run(cli: Cli) -> ExitCode {
             .block_on(crate::app::AppState::new(config))
             .map(|_| println!("migrations applied; durability settings in force"))
             .map_err(|e| e.to_string()),
+        Command::Registry(c) => runtime.block_on(registry::run(config, c)),
         Command::Keys(_) | Command::Trust(_) | Command::Pass(_) | Command::Verify(_) => Ok(()),
     };
     match result {

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod i18n;
 pub mod outbox;
 pub mod pii;
+pub mod registry;
 pub mod serve;
 pub mod store;
 pub mod web;

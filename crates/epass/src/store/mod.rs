@@ -10,6 +10,7 @@ pub mod orgs;
 pub mod otp;
 pub mod outbox;
 pub mod pass_types;
+pub mod registries;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -13,6 +13,7 @@ mod outbox;
 mod pages;
 mod pass_types;
 mod pii;
+mod registries;
 mod store;
 mod world;
 mod zones;
