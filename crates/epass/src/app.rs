@@ -19,6 +19,7 @@ pub struct AppState {
     pub auth: Arc<AuthPolicy>,
     pub metrics: Arc<web::ops::Metrics>,
     pub limiter: Arc<web::security::RateLimiter>,
+    pub verifier: Arc<crate::actions::checks::OnlineVerifier>,
 }
 
 /// Why the application could not start.
@@ -53,6 +54,7 @@ impl AppState {
             auth: Arc::new(auth),
             metrics: Arc::new(web::ops::Metrics::default()),
             limiter: Arc::new(web::security::RateLimiter::default()),
+            verifier: Arc::new(crate::actions::checks::OnlineVerifier::default()),
         }
     }
 }

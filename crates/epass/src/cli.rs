@@ -1,5 +1,6 @@
 //! The `epass` command line: `serve`, `migrate`, and the offline credential tools.
 
+pub mod keys;
 pub mod offline;
 pub mod registry;
 
@@ -25,9 +26,9 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and check durability settings, then exit.
     Migrate,
-    /// Signing keys (offline).
+    /// Signing keys: key files (offline), and the service's own keys (list, rotate, withdraw).
     #[command(subcommand)]
-    Keys(offline::KeysCommand),
+    Keys(KeysCommand),
     /// Trust lists and verifier bundles (offline).
     #[command(subcommand)]
     Trust(offline::TrustCommand),
@@ -41,10 +42,19 @@ pub enum Command {
     Registry(registry::RegistryCommand),
 }
 
+/// Key files on disk, and the keys the service holds in its database.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    #[command(flatten)]
+    Offline(offline::KeysCommand),
+    #[command(flatten)]
+    Service(keys::ServiceKeysCommand),
+}
+
 /// Runs the command and gives the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let cli = match cli.command {
-        Command::Keys(c) => return offline::report(offline::run_keys(c)),
+        Command::Keys(KeysCommand::Offline(c)) => return offline::report(offline::run_keys(c)),
         Command::Trust(c) => return offline::report(offline::run_trust(c)),
         Command::Pass(c) => return offline::report(offline::run_pass(c)),
         Command::Verify(a) => return offline::report(offline::run_verify(a)),
@@ -77,7 +87,12 @@ pub fn run(cli: Cli) -> ExitCode {
             .map(|_| println!("migrations applied; durability settings in force"))
             .map_err(|e| e.to_string()),
         Command::Registry(c) => runtime.block_on(registry::run(config, c)),
-        Command::Keys(_) | Command::Trust(_) | Command::Pass(_) | Command::Verify(_) => Ok(()),
+        Command::Keys(KeysCommand::Service(c)) => runtime.block_on(keys::run(config, c)),
+        // Handled above, before any configuration is read.
+        Command::Keys(KeysCommand::Offline(_))
+        | Command::Trust(_)
+        | Command::Pass(_)
+        | Command::Verify(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
-//! Demo data for a first start: one authority with its groups, departments, a carrier, and a
-//! user for every role, so a newcomer can log in as each at once.
+//! Demo data for a first start: one authority with its groups, departments, a carrier, a user
+//! for every role, pass types, zones, and applications in every state, so a newcomer can log in
+//! as each role and find work at once.
 
 use crate::actions::users::UserInput;
 use crate::actions::{ActionResult, Actor, orgs, users};
@@ -15,7 +16,8 @@ pub const DEMO_PASSWORD: &str = "epass-demo-2026";
 const ACCOUNTS: [(&str, &str, Role, usize); 7] = [
     ("13800000001", "王管理", Role::SystemAdmin, 0),
     ("13800000002", "赵监督", Role::Supervisor, 0),
-    ("13800000003", "李审核", Role::AuthorityReviewer, 1),
+    // Level-2 review acts for the whole authority, so the grant is at the HQ.
+    ("13800000003", "李审核", Role::AuthorityReviewer, 0),
     ("13800000004", "张主管", Role::OrgAdmin, 2),
     ("13800000005", "陈初审", Role::Reviewer, 2),
     ("13800000006", "刘执勤", Role::CheckpointOfficer, 1),
@@ -90,8 +92,23 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
             org.name
         );
     }
-    crate::demo_zones::seed_demo_zones(&state.db, &state.pii, &hq).await?;
     crate::actions::pass_types::seed_standard(&state.db, &actor, hq.id).await?;
+    crate::demo_zones::seed_demo_zones(&state.db, &state.pii, &hq).await?;
+    let road = crate::store::zones::live_for_authority(state.db.pool(), hq.id)
+        .await?
+        .into_iter()
+        .find(|z| z.kind == crate::domain::zones::ZoneKind::RoadSection)
+        .map(|z| z.id)
+        .ok_or(crate::actions::ActionError::NotFound)?;
+    crate::demo_applications::seed(
+        state,
+        hq.id,
+        road,
+        "13800000007",
+        "13800000004",
+        "13800000003",
+    )
+    .await?;
     println!(
         "Applicants can also log in with a one-time code; with the default log sender the code \
          is printed in the server log.\n"

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_applications;
 pub mod demo_zones;
 pub mod domain;
 pub mod i18n;

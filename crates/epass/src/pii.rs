@@ -244,10 +244,21 @@ mod tests {
     #[test]
     fn other_secrets_open_only_under_the_label_they_were_sealed_with() {
         let k = keys();
-        let sealed = k.seal_bytes(b"epass/keys/v1/signing", b"secret key bytes").unwrap();
-        assert_eq!(k.open_bytes(b"epass/keys/v1/signing", &sealed).unwrap(), b"secret key bytes");
-        assert_eq!(k.open_bytes(b"epass/pii/v1/id_number", &sealed), Err(PiiError::Decrypt));
-        assert!(k.open(&sealed).is_err(), "a signing key is not an ID number");
+        let sealed = k
+            .seal_bytes(b"epass/keys/v1/signing", b"secret key bytes")
+            .unwrap();
+        assert_eq!(
+            k.open_bytes(b"epass/keys/v1/signing", &sealed).unwrap(),
+            b"secret key bytes"
+        );
+        assert_eq!(
+            k.open_bytes(b"epass/pii/v1/id_number", &sealed),
+            Err(PiiError::Decrypt)
+        );
+        assert!(
+            k.open(&sealed).is_err(),
+            "a signing key is not an ID number"
+        );
     }
 
     fn id(s: &str) -> IdNumber {

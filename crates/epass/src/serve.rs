@@ -15,7 +15,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         crate::demo::seed_if_empty(&state).await?;
     }
     // Every authority signs with its own keys; a new one gets them at the next start.
-    for authority in crate::store::orgs::authorities(state.db.pool()).await.map_err(StartError::from)? {
+    for authority in crate::store::orgs::authorities(state.db.pool())
+        .await
+        .map_err(StartError::from)?
+    {
         crate::actions::keys::ensure_authority_keys(
             &state.db,
             &state.pii,

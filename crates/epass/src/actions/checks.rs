@@ -16,8 +16,11 @@ use crate::store::{Db, StoreError, keys, now_ms};
 /// A verifier over the latest bundles, rebuilt only when a bundle version changes.
 #[derive(Debug, Default)]
 pub struct OnlineVerifier {
-    cached: RwLock<Option<(Vec<(i64, i64)>, Arc<Verifier>)>>,
+    cached: RwLock<Option<Cached>>,
 }
+
+/// The bundle versions a verifier was built from, `(authority, version)`, and the verifier.
+type Cached = (Vec<(i64, i64)>, Arc<Verifier>);
 
 impl OnlineVerifier {
     /// The verifier for the bundles published now.
@@ -119,7 +122,9 @@ async fn record(
 
 fn place(input: &CheckInput) -> ActionResult<Option<(f64, f64)>> {
     match (input.longitude, input.latitude) {
-        (Some(lon), Some(lat)) if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
+        (Some(lon), Some(lat))
+            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+        {
             Ok(Some((lon, lat)))
         }
         (None, None) => Ok(None),
@@ -151,7 +156,8 @@ pub async fn check(
             Some(pass) => pass.credential,
             None => {
                 let number = number.trim().to_owned();
-                let id = record(db, caller, input, None, Some(&number), place, at, UNKNOWN.0).await?;
+                let id =
+                    record(db, caller, input, None, Some(&number), place, at, UNKNOWN.0).await?;
                 return Ok(CheckResult {
                     check_id: id,
                     code: UNKNOWN.0,
@@ -175,7 +181,13 @@ pub async fn check(
         }
     };
     let verifier = online.current(db).await?;
-    let outcome = verifier.verify(&text, &Context { at: at / 1000, place });
+    let outcome = verifier.verify(
+        &text,
+        &Context {
+            at: at / 1000,
+            place,
+        },
+    );
     let claims = outcome.claims.as_ref();
     let pass = match claims {
         Some(c) => passes::by_number(db.pool(), &c.pass_number).await?,

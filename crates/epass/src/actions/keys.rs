@@ -1,7 +1,9 @@
 //! Signing keys of an authority: created sealed under the master key, rotated, withdrawn; every
 //! change publishes a new signed verifier bundle in the same transaction.
 
-use epass_credential::{Algorithm, BundleContent, IssuerKeyEntry, KeyPair, Kind, PublicKey};
+use epass_credential::{
+    Algorithm, BundleContent, IssuerKeyEntry, KeyPair, Kind, PublicKey, Status, StatusList,
+};
 
 use super::{ActionError, ActionResult, Actor};
 use crate::pii::PiiKeys;
@@ -236,7 +238,7 @@ pub async fn publish_bundle(
         .ok_or_else(|| internal("bundle", "the authority has no usable root key"))?;
     let now = now_ms();
     let version = keys::latest_bundle_version(tx, authority.id).await? + 1;
-    let content = BundleContent {
+    let mut content = BundleContent {
         authority: format!("{} {}", authority.division_code, authority.name),
         version: u64::try_from(version).map_err(|e| internal("bundle version", e))?,
         issued_at: now / 1000,
@@ -245,14 +247,68 @@ pub async fn publish_bundle(
         status_lists: Vec::new(),
         catalogue: crate::store::zones::catalogue_for(&mut **tx, authority.id).await?,
     };
+    let issuers: Vec<&str> = stored
+        .iter()
+        .filter(|k| k.purpose == KeyPurpose::Issuer)
+        .filter_map(|k| k.issuer_code.as_deref())
+        .collect();
+    for list in status_lists(tx, authority.id, &issuers, version).await? {
+        content.add_status_list(&list);
+    }
     let signed = content
         .sign(&open_key(pii, root)?)
         .map_err(|e| internal("signing the bundle", e))?;
     keys::insert_bundle(tx, authority.id, version, now, &signed).await?;
     let mut event = actor.event("bundle.published", "org", authority.id);
-    event.after = Some(serde_json::json!({ "version": version, "keys": content.issuer_keys.len() }));
+    event.after =
+        Some(serde_json::json!({ "version": version, "keys": content.issuer_keys.len() }));
     audit::insert(tx, &event).await?;
     Ok(version)
+}
+
+/// Status lists run this far past the highest index issued, so passes issued after a bundle are
+/// covered (as valid) until the next one; issuance publishes a new bundle before the headroom
+/// runs out. Unused entries cost next to nothing once compressed.
+pub const STATUS_HEADROOM: i64 = 4096;
+
+/// The length of a status list whose highest issued index is `max`.
+pub fn status_list_len(max: i64) -> i64 {
+    (max / STATUS_HEADROOM + 2) * STATUS_HEADROOM
+}
+
+/// Each issuing office's status list: two bits per pass it issued, set for the suspended and
+/// revoked ones (SPEC §3.8: offline checkpoints learn of revocations at their next sync).
+/// Every issuing office with a key gets a list, so passes it issues are covered from the start.
+async fn status_lists(
+    tx: &mut Tx,
+    authority_id: i64,
+    key_issuers: &[&str],
+    version: i64,
+) -> ActionResult<Vec<StatusList>> {
+    let mut issuers = crate::store::passes::issuer_codes(tx, authority_id).await?;
+    issuers.extend(key_issuers.iter().map(|s| (*s).to_owned()));
+    issuers.sort();
+    issuers.dedup();
+    let mut lists = Vec::new();
+    for issuer in issuers {
+        let (max, entries) = crate::store::passes::status_entries(tx, &issuer).await?;
+        let len =
+            u32::try_from(status_list_len(max)).map_err(|e| internal("status list length", e))?;
+        let mut list = StatusList::new(&issuer, len).map_err(|e| internal("status list", e))?;
+        list.set_version(u64::try_from(version).unwrap_or_default());
+        for (index, status) in entries {
+            let status = match status.as_str() {
+                "suspended" => Status::Suspended,
+                "revoked" => Status::Revoked,
+                _ => continue,
+            };
+            let index = u32::try_from(index).map_err(|e| internal("status index", e))?;
+            list.set(index, status)
+                .map_err(|e| internal("status list", e))?;
+        }
+        lists.push(list);
+    }
+    Ok(lists)
 }
 
 /// The root public key of an authority, which checkpoints install as their trust anchor.

@@ -1,13 +1,19 @@
 //! The verbs of the service. Each runs in one transaction together with its audit event and is
 //! shared by the web pages, the API and the CLI.
 
+pub mod applications;
 pub mod auth;
+pub mod checkpoints;
+pub mod checks;
+pub mod issuance;
+pub mod keys;
 pub mod orgs;
 pub mod pass_types;
+pub mod passes;
+pub mod review;
 pub mod tokens;
 pub mod users;
 pub mod zones;
-pub mod checkpoints;
 
 use crate::domain::roles::{Grant, Role};
 use crate::i18n::{Lang, Localized};
@@ -115,6 +121,13 @@ pub enum ActionError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// Not allowed, for a reason the person should be told (e.g. reviewing one's own application).
+    #[error("refused: {code}")]
+    Refused {
+        code: &'static str,
+        zh: &'static str,
+        en: &'static str,
+    },
     #[error("invalid {field}: {code}")]
     Invalid {
         field: &'static str,
@@ -122,6 +135,9 @@ pub enum ActionError {
         zh: String,
         en: String,
     },
+    /// Several fields of a form are wrong; each says which and why.
+    #[error("{} form fields are invalid", .0.len())]
+    InvalidForm(Vec<crate::domain::pass_type::FieldError>),
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("too many requests; retry after {retry_after_secs} s")]
@@ -174,7 +190,9 @@ impl Localized for ActionError {
             ActionError::Unauthenticated => "unauthenticated",
             ActionError::Forbidden => "forbidden",
             ActionError::NotFound => "not_found",
+            ActionError::Refused { code, .. } => code,
             ActionError::Invalid { code, .. } => code,
+            ActionError::InvalidForm(_) => "form.invalid",
             ActionError::Conflict(code) => code,
             ActionError::Throttled { .. } => "throttled",
             ActionError::Locked { .. } => "account_locked",
@@ -191,7 +209,20 @@ impl Localized for ActionError {
                 "You are not allowed to do this.".into(),
             ),
             ActionError::NotFound => ("未找到该记录。".into(), "No such record.".into()),
+            ActionError::Refused { zh, en, .. } => ((*zh).into(), (*en).into()),
             ActionError::Invalid { zh, en, .. } => (zh.clone(), en.clone()),
+            ActionError::InvalidForm(errors) => (
+                errors
+                    .iter()
+                    .map(|e| e.zh.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                errors
+                    .iter()
+                    .map(|e| e.en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             ActionError::Conflict(_) => (
                 "与已有记录冲突。".into(),
                 "This conflicts with an existing record.".into(),

@@ -275,7 +275,10 @@ pub async fn bulk_extend(
     let reason = check_extension(&as_one)?;
     let pt = crate::store::pass_types::get(db.pool(), input.pass_type_id).await?;
     let authority = orgs::get(db.pool(), pt.authority_id).await?;
-    let role = caller.require_any(&[Role::AuthorityReviewer, Role::SystemAdmin], &authority.path)?;
+    let role = caller.require_any(
+        &[Role::AuthorityReviewer, Role::SystemAdmin],
+        &authority.path,
+    )?;
     let actor = caller.actor(Some(role));
     let mut result = BulkResult {
         extended: 0,
@@ -295,7 +298,9 @@ pub async fn bulk_extend(
                     tx.commit().await.map_err(StoreError::from)?;
                     result.extended += 1;
                 }
-                Err(ActionError::Conflict(code)) => result.skipped.push((pass.pass_number, code.into())),
+                Err(ActionError::Conflict(code)) => {
+                    result.skipped.push((pass.pass_number, code.into()))
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -86,7 +86,11 @@ pub async fn decide(
         // A reviewer of another level who looked at an older version lost a race: say so.
         let stale = app.version != input.version || app.status != "in_review";
         for other in &pt.definition.workflow.levels {
-            if stale && reviewer_role(db, caller, &app, other.scope, &other.roles).await?.is_some() {
+            if stale
+                && reviewer_role(db, caller, &app, other.scope, &other.roles)
+                    .await?
+                    .is_some()
+            {
                 return Err(ALREADY);
             }
         }
@@ -216,12 +220,16 @@ pub async fn queue(db: &Db, caller: &Caller, scan: i64) -> ActionResult<Vec<Queu
         if app.applicant_id == caller.user_id {
             continue;
         }
-        if !types.contains_key(&app.pass_type_id) {
-            types.insert(app.pass_type_id, pass_types::get(db.pool(), app.pass_type_id).await?);
-        }
-        let Some(level) = types
-            .get(&app.pass_type_id)
-            .and_then(|pt| pt.definition.workflow.level(usize::try_from(app.level).unwrap_or(0)))
+        let pt = match types.entry(app.pass_type_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(pass_types::get(db.pool(), app.pass_type_id).await?)
+            }
+        };
+        let Some(level) = pt
+            .definition
+            .workflow
+            .level(usize::try_from(app.level).unwrap_or(0))
         else {
             continue;
         };

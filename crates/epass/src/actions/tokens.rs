@@ -7,7 +7,7 @@ use crate::store::tokens::ApiToken;
 use crate::store::{Db, StoreError, audit, orgs, tokens, users};
 
 /// Every scope a token can carry; a token acts as its owner within these.
-pub const SCOPES: [&str; 7] = [
+pub const SCOPES: [&str; 10] = [
     "orgs:read",
     "orgs:write",
     "users:read",
@@ -15,6 +15,9 @@ pub const SCOPES: [&str; 7] = [
     "audit:read",
     "pii:read",
     "checks:write",
+    "applications:write",
+    "reviews:write",
+    "passes:write",
 ];
 
 /// Creates a token for the caller; returns it with its secret (shown once).

@@ -164,11 +164,13 @@ pub async fn withdraw(tx: &mut Tx, id: i64, at: i64) -> StoreResult<bool> {
 
 /// The newest bundle version of an authority (0 when none was published).
 pub async fn latest_bundle_version(tx: &mut Tx, authority_id: i64) -> StoreResult<i64> {
-    Ok(sqlx::query("SELECT COALESCE(MAX(version), 0) FROM bundles WHERE authority_id = $1")
-        .bind(authority_id)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?)
+    Ok(
+        sqlx::query("SELECT COALESCE(MAX(version), 0) FROM bundles WHERE authority_id = $1")
+            .bind(authority_id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?,
+    )
 }
 
 pub async fn insert_bundle(
@@ -202,4 +204,16 @@ pub async fn latest_bundle(
     .fetch_optional(pool)
     .await?;
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// The newest bundle version of every authority that published one: `(authority, version)`.
+pub async fn bundle_versions(pool: &sqlx::AnyPool) -> StoreResult<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT authority_id, MAX(version) FROM bundles GROUP BY authority_id ORDER BY authority_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }

@@ -4,18 +4,21 @@
 //! millisecond timestamps, `TEXT` and bytes, `RETURNING`. Nothing relies on advisory locks or
 //! LISTEN/NOTIFY, which the distributed PostgreSQL-compatible engines lack.
 
+pub mod applications;
 pub mod audit;
+pub mod checkpoints;
 pub mod holidays;
+pub mod keys;
 pub mod orgs;
 pub mod otp;
 pub mod outbox;
 pub mod pass_types;
+pub mod passes;
 pub mod registries;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
 pub mod zones;
-pub mod checkpoints;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -259,7 +259,11 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
         (Some(lon), Some(lat)) => Some((lon, lat)),
         _ => None,
     };
-    let values = if position.is_some() { "$9, $10" } else { "NULL, NULL" };
+    let values = if position.is_some() {
+        "$9, $10"
+    } else {
+        "NULL, NULL"
+    };
     let sql = format!(
         "INSERT INTO checks (pass_id, pass_number, checkpoint_id, officer_id, checked_at, \
          outcome, client_ref, recorded_at, longitude, latitude) \
@@ -278,9 +282,7 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
     if let Some((lon, lat)) = position {
         query = query.bind(lon).bind(lat);
     }
-    let row = query
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row = query.fetch_optional(&mut **tx).await?;
     row.map(|r| Ok(r.try_get(0)?)).transpose()
 }
 

@@ -41,15 +41,20 @@ pub struct Problem {
     /// The input field at fault, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every wrong field of a form at once: `key`, `code`, `zh`, `en`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<crate::domain::pass_type::FieldError>,
 }
 
 impl ApiError {
     fn status(&self) -> StatusCode {
         match &self.0 {
             ActionError::Unauthenticated | ActionError::BadCredentials => StatusCode::UNAUTHORIZED,
-            ActionError::Forbidden => StatusCode::FORBIDDEN,
+            ActionError::Forbidden | ActionError::Refused { .. } => StatusCode::FORBIDDEN,
             ActionError::NotFound => StatusCode::NOT_FOUND,
-            ActionError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ActionError::Invalid { .. } | ActionError::InvalidForm(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ActionError::Conflict(_) => StatusCode::CONFLICT,
             ActionError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ActionError::Locked { .. } => StatusCode::LOCKED,
@@ -68,6 +73,10 @@ impl IntoResponse for ApiError {
             ActionError::Invalid { field, .. } => Some((*field).to_owned()),
             _ => None,
         };
+        let errors = match &self.0 {
+            ActionError::InvalidForm(errors) => errors.clone(),
+            _ => Vec::new(),
+        };
         let code = self.0.code();
         let problem = Problem {
             kind: format!("urn:epass:problem:{code}"),
@@ -77,6 +86,7 @@ impl IntoResponse for ApiError {
             detail_en: self.0.message(Lang::En),
             code: code.to_owned(),
             field,
+            errors,
         };
         let mut response = (status, axum::Json(problem)).into_response();
         response.headers_mut().insert(

@@ -603,7 +603,10 @@ async fn call(
             None,
         ),
         ("GET", "/api/v1/applications/{id}") => (
-            format!("/api/v1/applications/{}", application_in(app, target, n).await),
+            format!(
+                "/api/v1/applications/{}",
+                application_in(app, target, n).await
+            ),
             None,
         ),
         ("POST", "/api/v1/applications/{id}/decisions") => (
@@ -613,9 +616,10 @@ async fn call(
             ),
             Some(json!({ "action": "approve", "version": 1 })),
         ),
-        ("GET", "/api/v1/passes/{id}") => {
-            (format!("/api/v1/passes/{}", pass_in(app, target, n).await.0), None)
-        }
+        ("GET", "/api/v1/passes/{id}") => (
+            format!("/api/v1/passes/{}", pass_in(app, target, n).await.0),
+            None,
+        ),
         ("GET", "/api/v1/passes/{id}/qr") => (
             format!("/api/v1/passes/{}/qr", pass_in(app, target, n).await.0),
             None,
@@ -630,8 +634,10 @@ async fn call(
         ),
         ("POST", "/api/v1/passes/extend") => (
             route.path.to_owned(),
-            Some(json!({ "pass_type_id": pass_type_in(app, &target.org, n).await,
-                         "expiring_before": 0, "days": 1, "reason": "测试" })),
+            Some(
+                json!({ "pass_type_id": pass_type_in(app, &target.org, n).await,
+                         "expiring_before": 0, "days": 1, "reason": "测试" }),
+            ),
         ),
         ("POST", "/api/v1/checks") => (
             route.path.to_owned(),
@@ -639,9 +645,11 @@ async fn call(
         ),
         ("POST", "/api/v1/checks/batch") => (
             route.path.to_owned(),
-            Some(json!({ "checks": [{ "pass_number": pass_in(app, target, n).await.1,
+            Some(
+                json!({ "checks": [{ "pass_number": pass_in(app, target, n).await.1,
                                       "client_ref": format!("device-{n}"),
-                                      "checked_at": epass::store::now_ms() }] })),
+                                      "checked_at": epass::store::now_ms() }] }),
+            ),
         ),
         (_, path) => (path.to_owned(), None),
     };

@@ -6,11 +6,27 @@ use crate::helpers::{Auth, spawn_app};
 async fn the_demo_seeds_every_role_and_applications_in_every_state_once() {
     let app = spawn_app().await;
     assert!(epass::demo::seed_if_empty(&app.state).await.unwrap());
-    assert!(!epass::demo::seed_if_empty(&app.state).await.unwrap(), "a second start adds nothing");
-    for phone in ["13800000001", "13800000002", "13800000003", "13800000004", "13800000005", "13800000006", "13800000007"] {
+    assert!(
+        !epass::demo::seed_if_empty(&app.state).await.unwrap(),
+        "a second start adds nothing"
+    );
+    for phone in [
+        "13800000001",
+        "13800000002",
+        "13800000003",
+        "13800000004",
+        "13800000005",
+        "13800000006",
+        "13800000007",
+    ] {
         app.session(phone, epass::demo::DEMO_PASSWORD).await;
     }
-    for (status, n) in [("in_review", 2), ("returned", 1), ("rejected", 1), ("issued", 3)] {
+    for (status, n) in [
+        ("in_review", 2),
+        ("returned", 1),
+        ("rejected", 1),
+        ("issued", 3),
+    ] {
         let count: i64 = {
             use sqlx::Row as _;
             sqlx::query("SELECT COUNT(*) FROM applications WHERE status = $1")
@@ -25,18 +41,30 @@ async fn the_demo_seeds_every_role_and_applications_in_every_state_once() {
     // The level-1 reviewer and the level-2 reviewer each find one application waiting.
     for phone in ["13800000004", "13800000003"] {
         let session = app.session(phone, epass::demo::DEMO_PASSWORD).await;
-        let queue = app.get("/api/v1/reviews/queue", Auth::Session(&session)).await;
-        assert_eq!(queue.body.as_array().unwrap().len(), 1, "{phone}: {}", queue.body);
+        let queue = app
+            .get("/api/v1/reviews/queue", Auth::Session(&session))
+            .await;
+        assert_eq!(
+            queue.body.as_array().unwrap().len(),
+            1,
+            "{phone}: {}",
+            queue.body
+        );
     }
     let officer = app.session("13800000006", epass::demo::DEMO_PASSWORD).await;
     // Noon in Beijing today: inside the demo passes' 06:00-22:00 window whatever the clock says.
     let day_ms = 86_400_000;
     let beijing = 8 * 3_600_000;
-    let noon = (epass::store::now_ms() + beijing).div_euclid(day_ms) * day_ms - beijing + day_ms / 2;
+    let noon =
+        (epass::store::now_ms() + beijing).div_euclid(day_ms) * day_ms - beijing + day_ms / 2;
     for (n, code) in [(5, "valid"), (6, "suspended"), (7, "revoked")] {
         let number = format!("150621{:06}", n - 4);
         let reply = app
-            .post("/api/v1/checks", Auth::Session(&officer), serde_json::json!({ "pass_number": number, "checked_at": noon }))
+            .post(
+                "/api/v1/checks",
+                Auth::Session(&officer),
+                serde_json::json!({ "pass_number": number, "checked_at": noon }),
+            )
             .await;
         assert_eq!(reply.body["code"], code, "{number}: {}", reply.body);
     }

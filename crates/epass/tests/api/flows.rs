@@ -26,9 +26,14 @@ pub async fn setting(app: &TestApp) -> Setting {
     let types = epass::actions::pass_types::seed_standard(app.db(), &actor, world.region_a.id)
         .await
         .unwrap();
-    epass::actions::keys::ensure_authority_keys(app.db(), &app.state.pii, &actor, world.region_a.id)
-        .await
-        .unwrap();
+    epass::actions::keys::ensure_authority_keys(
+        app.db(),
+        &app.state.pii,
+        &actor,
+        world.region_a.id,
+    )
+    .await
+    .unwrap();
     let personnel_type = types
         .iter()
         .find(|t| t.code == "personnel_vehicle")
@@ -37,17 +42,35 @@ pub async fn setting(app: &TestApp) -> Setting {
     let road = json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
         "geometry": { "type": "LineString", "coordinates": [[110.0, 40.4], [110.1, 40.4]] },
         "properties": { "kind": "road_section", "name_zh": "G210 测试段", "corridor_width_m": 50 } }] });
-    let road = match epass::actions::zones::import_as(app.db(), &app.state.pii, &actor, &world.region_a, &road)
-        .await
-        .unwrap()
+    let road = match epass::actions::zones::import_as(
+        app.db(),
+        &app.state.pii,
+        &actor,
+        &world.region_a,
+        &road,
+    )
+    .await
+    .unwrap()
     {
         epass::actions::zones::ImportOutcome::Imported(done) => done.created[0],
         epass::actions::zones::ImportOutcome::Rejected(errors) => panic!("{errors:?}"),
     };
     world::user(app, "13900000001", &world.a1, &[]).await;
     world::user(app, "13900000002", &world.a1, &[Role::OrgAdmin]).await;
-    world::user(app, "13900000003", &world.region_a, &[Role::AuthorityReviewer]).await;
-    world::user(app, "13900000004", &world.region_a, &[Role::CheckpointOfficer]).await;
+    world::user(
+        app,
+        "13900000003",
+        &world.region_a,
+        &[Role::AuthorityReviewer],
+    )
+    .await;
+    world::user(
+        app,
+        "13900000004",
+        &world.region_a,
+        &[Role::CheckpointOfficer],
+    )
+    .await;
     Setting {
         road,
         personnel_type,
@@ -97,20 +120,38 @@ pub async fn apply(app: &TestApp, s: &Setting, who: &Session, values: Value) -> 
     reply.body
 }
 
-pub async fn decide(app: &TestApp, who: &Session, app_id: i64, body: Value) -> crate::helpers::Reply {
-    app.post(&format!("/api/v1/applications/{app_id}/decisions"), Auth::Session(who), body)
-        .await
+pub async fn decide(
+    app: &TestApp,
+    who: &Session,
+    app_id: i64,
+    body: Value,
+) -> crate::helpers::Reply {
+    app.post(
+        &format!("/api/v1/applications/{app_id}/decisions"),
+        Auth::Session(who),
+        body,
+    )
+    .await
 }
 
 async fn check(app: &TestApp, s: &Setting, text: &str) -> Value {
     let reply = app
-        .post("/api/v1/checks", Auth::Session(&s.officer), json!({ "text": text }))
+        .post(
+            "/api/v1/checks",
+            Auth::Session(&s.officer),
+            json!({ "text": text }),
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.body
 }
 
-async fn set_status(app: &TestApp, s: &Setting, pass_id: i64, action: &str) -> crate::helpers::Reply {
+async fn set_status(
+    app: &TestApp,
+    s: &Setting,
+    pass_id: i64,
+    action: &str,
+) -> crate::helpers::Reply {
     app.post(
         &format!("/api/v1/passes/{pass_id}/status"),
         Auth::Session(&s.authority_reviewer),
@@ -127,42 +168,102 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
     let id = submitted["id"].as_i64().unwrap();
     assert_eq!(submitted["status"], "in_review");
     assert_eq!(submitted["level"], 1);
-    assert_eq!(submitted["form"]["id_number"], "110*************2X", "ID numbers are stored masked");
-    assert!(submitted["promised_at"].as_i64().unwrap() > submitted["submitted_at"].as_i64().unwrap());
+    assert_eq!(
+        submitted["form"]["id_number"], "110*************2X",
+        "ID numbers are stored masked"
+    );
+    assert!(
+        submitted["promised_at"].as_i64().unwrap() > submitted["submitted_at"].as_i64().unwrap()
+    );
 
-    let queue = app.get("/api/v1/reviews/queue", Auth::Session(&s.org_admin)).await;
-    assert!(queue.body.as_array().unwrap().iter().any(|i| i["application"]["id"] == id));
-    let wrong_level = decide(&app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 1 })).await;
-    assert_eq!(wrong_level.status, 403, "level 1 belongs to the organisation");
+    let queue = app
+        .get("/api/v1/reviews/queue", Auth::Session(&s.org_admin))
+        .await;
+    assert!(
+        queue
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["application"]["id"] == id)
+    );
+    let wrong_level = decide(
+        &app,
+        &s.authority_reviewer,
+        id,
+        json!({ "action": "approve", "version": 1 }),
+    )
+    .await;
+    assert_eq!(
+        wrong_level.status, 403,
+        "level 1 belongs to the organisation"
+    );
 
-    let first = decide(&app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
+    let first = decide(
+        &app,
+        &s.org_admin,
+        id,
+        json!({ "action": "approve", "version": 1 }),
+    )
+    .await;
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.body["application"]["level"], 2);
     assert!(first.body["pass"].is_null());
 
-    let second = decide(&app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await;
+    let second = decide(
+        &app,
+        &s.authority_reviewer,
+        id,
+        json!({ "action": "approve", "version": 2 }),
+    )
+    .await;
     assert_eq!(second.status, 200, "{}", second.body);
     let pass = &second.body["pass"];
     let pass_id = pass["id"].as_i64().unwrap();
     let number = pass["pass_number"].as_str().unwrap();
-    assert!(number.starts_with("150621") && number.len() == 12, "{number}");
+    assert!(
+        number.starts_with("150621") && number.len() == 12,
+        "{number}"
+    );
     assert_eq!(second.body["application"]["status"], "issued");
     let text = pass["credential"].as_str().unwrap().to_owned();
     assert!(app.last_sms("13900000001").await.unwrap().contains(number));
 
     let valid = check(&app, &s, &text).await;
     assert_eq!(valid["code"], "valid", "{valid}");
-    let at = |lon: f64, lat: f64| {
-        json!({ "text": text, "longitude": lon, "latitude": lat })
-    };
-    let on_road = app.post("/api/v1/checks", Auth::Session(&s.officer), at(110.05, 40.4001)).await;
-    assert_eq!(on_road.body["code"], "valid", "11 m from the road's centre: {}", on_road.body);
-    let off_road = app.post("/api/v1/checks", Auth::Session(&s.officer), at(110.05, 40.41)).await;
-    assert_eq!(off_road.body["code"], "outside_zone", "1.1 km away: {}", off_road.body);
+    let at = |lon: f64, lat: f64| json!({ "text": text, "longitude": lon, "latitude": lat });
+    let on_road = app
+        .post(
+            "/api/v1/checks",
+            Auth::Session(&s.officer),
+            at(110.05, 40.4001),
+        )
+        .await;
+    assert_eq!(
+        on_road.body["code"], "valid",
+        "11 m from the road's centre: {}",
+        on_road.body
+    );
+    let off_road = app
+        .post(
+            "/api/v1/checks",
+            Auth::Session(&s.officer),
+            at(110.05, 40.41),
+        )
+        .await;
+    assert_eq!(
+        off_road.body["code"], "outside_zone",
+        "1.1 km away: {}",
+        off_road.body
+    );
     assert_eq!(valid["plate"], "蒙K12345");
     assert_eq!(valid["masked_id"], "110*************2X");
     let typed = app
-        .post("/api/v1/checks", Auth::Session(&s.officer), json!({ "pass_number": number }))
+        .post(
+            "/api/v1/checks",
+            Auth::Session(&s.officer),
+            json!({ "pass_number": number }),
+        )
         .await;
     assert_eq!(typed.body["code"], "valid");
 
@@ -172,7 +273,11 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
     assert_eq!(check(&app, &s, &text).await["code"], "valid");
     assert_eq!(set_status(&app, &s, pass_id, "revoke").await.status, 200);
     assert_eq!(check(&app, &s, &text).await["code"], "revoked");
-    assert_eq!(set_status(&app, &s, pass_id, "resume").await.status, 409, "revocation is final");
+    assert_eq!(
+        set_status(&app, &s, pass_id, "resume").await.status,
+        409,
+        "revocation is final"
+    );
 
     assert_eq!(
         app.count("SELECT COUNT(*) FROM checks").await,
@@ -180,7 +285,8 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
         "every check is recorded"
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_events WHERE object_type = 'pass'").await,
+        app.count("SELECT COUNT(*) FROM audit_events WHERE object_type = 'pass'")
+            .await,
         4,
         "issued, suspended, resumed, revoked"
     );
@@ -190,10 +296,27 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
 async fn a_revocation_reaches_offline_checkpoints_through_the_next_bundle() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 10)).await["id"].as_i64().unwrap();
-    decide(&app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
-    let issued = decide(&app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await;
-    let text = issued.body["pass"]["credential"].as_str().unwrap().to_owned();
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 10)).await["id"]
+        .as_i64()
+        .unwrap();
+    decide(
+        &app,
+        &s.org_admin,
+        id,
+        json!({ "action": "approve", "version": 1 }),
+    )
+    .await;
+    let issued = decide(
+        &app,
+        &s.authority_reviewer,
+        id,
+        json!({ "action": "approve", "version": 2 }),
+    )
+    .await;
+    let text = issued.body["pass"]["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let pass_id = issued.body["pass"]["id"].as_i64().unwrap();
 
     let verifier = |bundle: &[u8], root: &epass_credential::PublicKey| {
@@ -202,7 +325,9 @@ async fn a_revocation_reaches_offline_checkpoints_through_the_next_bundle() {
         v.install(bundle).unwrap();
         v
     };
-    let root = epass::actions::keys::root_public_key(app.db(), s.world.region_a.id).await.unwrap();
+    let root = epass::actions::keys::root_public_key(app.db(), s.world.region_a.id)
+        .await
+        .unwrap();
     let bundle = |app: &TestApp| {
         let url = app.url(&format!("/api/v1/bundle?authority={}", s.world.region_a.id));
         let http = app.http.clone();
@@ -222,17 +347,49 @@ async fn nobody_reviews_their_own_application_and_the_two_levels_are_two_people(
     let app = spawn_app().await;
     let s = setting(&app).await;
     // The organisation admin applies for a pass for themself.
-    let own = apply(&app, &s, &s.org_admin, s.values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
-    let reply = decide(&app, &s.org_admin, own, json!({ "action": "approve", "version": 1 })).await;
+    let own = apply(&app, &s, &s.org_admin, s.values("蒙K12345", 0, 5)).await["id"]
+        .as_i64()
+        .unwrap();
+    let reply = decide(
+        &app,
+        &s.org_admin,
+        own,
+        json!({ "action": "approve", "version": 1 }),
+    )
+    .await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.code(), "review.own_application");
 
     // Someone who holds both levels' roles may decide only one of them.
-    world::user(&app, "13900000005", &s.world.region_a, &[Role::AuthorityReviewer, Role::OrgAdmin]).await;
+    world::user(
+        &app,
+        "13900000005",
+        &s.world.region_a,
+        &[Role::AuthorityReviewer, Role::OrgAdmin],
+    )
+    .await;
     let both = app.login("13900000005", PASSWORD).await;
-    let id = apply(&app, &s, &s.applicant, s.values("蒙K54321", 0, 5)).await["id"].as_i64().unwrap();
-    assert_eq!(decide(&app, &both, id, json!({ "action": "approve", "version": 1 })).await.status, 200);
-    let again = decide(&app, &both, id, json!({ "action": "approve", "version": 2 })).await;
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K54321", 0, 5)).await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        decide(
+            &app,
+            &both,
+            id,
+            json!({ "action": "approve", "version": 1 })
+        )
+        .await
+        .status,
+        200
+    );
+    let again = decide(
+        &app,
+        &both,
+        id,
+        json!({ "action": "approve", "version": 2 }),
+    )
+    .await;
     assert_eq!(again.status, 403);
     assert_eq!(again.code(), "review.same_reviewer");
 }
@@ -241,8 +398,16 @@ async fn nobody_reviews_their_own_application_and_the_two_levels_are_two_people(
 async fn a_rejection_needs_a_reason_and_tells_the_applicant() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
-    let bare = decide(&app, &s.org_admin, id, json!({ "action": "reject", "version": 1 })).await;
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 5)).await["id"]
+        .as_i64()
+        .unwrap();
+    let bare = decide(
+        &app,
+        &s.org_admin,
+        id,
+        json!({ "action": "reject", "version": 1 }),
+    )
+    .await;
     assert_eq!(bare.status, 422);
     let reply = decide(
         &app,
@@ -254,9 +419,24 @@ async fn a_rejection_needs_a_reason_and_tells_the_applicant() {
     .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["application"]["status"], "rejected");
-    assert!(app.last_sms("13900000001").await.unwrap().contains("not supply staff"));
-    let stale = decide(&app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await;
-    assert_eq!(stale.status, 409, "a rejected application is decided: {}", stale.body);
+    assert!(
+        app.last_sms("13900000001")
+            .await
+            .unwrap()
+            .contains("not supply staff")
+    );
+    let stale = decide(
+        &app,
+        &s.authority_reviewer,
+        id,
+        json!({ "action": "approve", "version": 2 }),
+    )
+    .await;
+    assert_eq!(
+        stale.status, 409,
+        "a rejected application is decided: {}",
+        stale.body
+    );
 }
 
 #[tokio::test]
@@ -298,7 +478,9 @@ async fn a_bad_form_reports_every_wrong_field_at_once_and_writes_nothing() {
 async fn thirty_two_reviewers_at_once_decide_an_application_exactly_once() {
     let app = spawn_app().await;
     let s = setting(&app).await;
-    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 5)).await["id"].as_i64().unwrap();
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 5)).await["id"]
+        .as_i64()
+        .unwrap();
     let mut reviewers = Vec::new();
     for n in 0..32 {
         let phone = world::phone(100 + n);
@@ -310,15 +492,29 @@ async fn thirty_two_reviewers_at_once_decide_an_application_exactly_once() {
     for reviewer in reviewers {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
-            decide(&app, &reviewer, id, json!({ "action": "approve", "version": 1 })).await.status
+            decide(
+                &app,
+                &reviewer,
+                id,
+                json!({ "action": "approve", "version": 1 }),
+            )
+            .await
+            .status
         }));
     }
     let mut statuses = Vec::new();
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM decisions").await, 1);
 }
 
@@ -328,21 +524,59 @@ async fn one_vehicle_cannot_hold_two_overlapping_passes_of_a_kind() {
     let s = setting(&app).await;
     let mut issued = Vec::new();
     for (from, to) in [(0, 10), (5, 15), (11, 20)] {
-        let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", from, to)).await["id"].as_i64().unwrap();
-        decide(&app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
-        issued.push(decide(&app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await);
+        let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", from, to)).await["id"]
+            .as_i64()
+            .unwrap();
+        decide(
+            &app,
+            &s.org_admin,
+            id,
+            json!({ "action": "approve", "version": 1 }),
+        )
+        .await;
+        issued.push(
+            decide(
+                &app,
+                &s.authority_reviewer,
+                id,
+                json!({ "action": "approve", "version": 2 }),
+            )
+            .await,
+        );
     }
     assert_eq!(issued[0].status, 200);
-    assert_eq!(issued[1].status, 409, "overlaps the first: {}", issued[1].body);
+    assert_eq!(
+        issued[1].status, 409,
+        "overlaps the first: {}",
+        issued[1].body
+    );
     assert_eq!(issued[1].code(), "pass.vehicle_has_pass");
-    assert_eq!(issued[2].status, 200, "after the first ends: {}", issued[2].body);
+    assert_eq!(
+        issued[2].status, 200,
+        "after the first ends: {}",
+        issued[2].body
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM passes").await, 2);
 }
 
 async fn issue(app: &TestApp, s: &Setting, plate: &str, from: i64, to: i64) -> Value {
-    let id = apply(app, s, &s.applicant, s.values(plate, from, to)).await["id"].as_i64().unwrap();
-    decide(app, &s.org_admin, id, json!({ "action": "approve", "version": 1 })).await;
-    let issued = decide(app, &s.authority_reviewer, id, json!({ "action": "approve", "version": 2 })).await;
+    let id = apply(app, s, &s.applicant, s.values(plate, from, to)).await["id"]
+        .as_i64()
+        .unwrap();
+    decide(
+        app,
+        &s.org_admin,
+        id,
+        json!({ "action": "approve", "version": 1 }),
+    )
+    .await;
+    let issued = decide(
+        app,
+        &s.authority_reviewer,
+        id,
+        json!({ "action": "approve", "version": 2 }),
+    )
+    .await;
     assert_eq!(issued.status, 200, "{}", issued.body);
     issued.body["pass"].clone()
 }
@@ -362,15 +596,24 @@ async fn an_extended_pass_is_re_signed_and_valid_past_its_old_end() {
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.body["valid_until"].as_i64().unwrap(), old_end + 30 * 86_400_000);
+    assert_eq!(
+        reply.body["valid_until"].as_i64().unwrap(),
+        old_end + 30 * 86_400_000
+    );
     let text = reply.body["credential"].as_str().unwrap();
     assert_ne!(text, pass["credential"].as_str().unwrap());
     let now = app
-        .post("/api/v1/checks", Auth::Session(&s.officer), json!({ "text": text }))
+        .post(
+            "/api/v1/checks",
+            Auth::Session(&s.officer),
+            json!({ "text": text }),
+        )
         .await;
     assert_eq!(now.body["code"], "valid", "{}", now.body);
     // The new credential carries the new end; the old one keeps its old end.
-    let root = epass::actions::keys::root_public_key(app.db(), s.world.region_a.id).await.unwrap();
+    let root = epass::actions::keys::root_public_key(app.db(), s.world.region_a.id)
+        .await
+        .unwrap();
     let mut verifier = epass_credential::Verifier::new();
     verifier.add_trust_anchor(root);
     let bundle = epass::store::keys::latest_bundle(app.db().pool(), s.world.region_a.id)
@@ -382,7 +625,10 @@ async fn an_extended_pass_is_re_signed_and_valid_past_its_old_end() {
     let ctx = epass_credential::Context::at(epass::store::now_ms() / 1000);
     let expires = |t: &str| verifier.verify(t, &ctx).claims.unwrap().expires;
     assert_eq!(expires(text), (old_end + 30 * 86_400_000) / 1000);
-    assert_eq!(expires(pass["credential"].as_str().unwrap()), old_end / 1000);
+    assert_eq!(
+        expires(pass["credential"].as_str().unwrap()),
+        old_end / 1000
+    );
 }
 
 #[tokio::test]
@@ -411,7 +657,10 @@ async fn a_bulk_extension_extends_every_pass_of_the_type_ending_before_the_date(
         .await;
     assert_eq!(refused.status, 403, "bulk changes are the authority's");
     let long_after = app
-        .get(&format!("/api/v1/passes/{}", long["id"]), Auth::Session(&s.authority_reviewer))
+        .get(
+            &format!("/api/v1/passes/{}", long["id"]),
+            Auth::Session(&s.authority_reviewer),
+        )
         .await;
     assert_eq!(long_after.body["valid_until"], long["valid_until"]);
 }

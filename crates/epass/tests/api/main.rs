@@ -7,7 +7,10 @@
 mod accounts;
 mod authz;
 mod cli_offline;
+mod demo;
+mod flows;
 mod helpers;
+mod keys;
 mod ops;
 mod outbox;
 mod pages;

@@ -5,9 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 
 use super::{Page, PageQuery};
+use crate::actions::Caller;
 use crate::actions::applications::{self as app_actions, SubmitInput};
 use crate::actions::review::{self, Decided, DecisionInput, QueueItem};
-use crate::actions::Caller;
 use crate::app::AppState;
 use crate::store::applications::{self, Application, Decision};
 use crate::web::error::{ApiResult, Problem};
@@ -79,6 +79,9 @@ pub async fn decide(
 /// The caller's review queue: priority first, then deadline; overdue items marked.
 #[utoipa::path(get, path = "/api/v1/reviews/queue", tag = "reviews",
     responses((status = 200, body = Vec<QueueItem>)))]
-pub async fn queue(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<QueueItem>>> {
+pub async fn queue(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<QueueItem>>> {
     Ok(Json(review::queue(&state.db, &caller, 500).await?))
 }

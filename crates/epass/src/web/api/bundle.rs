@@ -54,7 +54,10 @@ pub async fn bundle(
     }
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/cose")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/cose"),
+            ),
             (header::ETAG, etag),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],

@@ -1,13 +1,16 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document generated from the code.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod bundle;
+pub mod checkpoints;
 pub mod orgs;
 pub mod pass_types;
+pub mod passes;
 pub mod tokens;
 pub mod users;
 pub mod zones;
-pub mod checkpoints;
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -104,8 +107,28 @@ impl<T> Page<T> {
         pass_types::holidays,
         pass_types::put_holiday,
         pass_types::delete_holiday,
-        zones::list, zones::create, zones::update, zones::retire, zones::import,
-        checkpoints::list, checkpoints::create, checkpoints::retire,
+        bundle::bundle,
+        bundle::trust_anchor,
+        zones::list,
+        zones::create,
+        zones::update,
+        zones::retire,
+        zones::import,
+        checkpoints::list,
+        checkpoints::create,
+        checkpoints::retire,
+        applications::submit,
+        applications::mine,
+        applications::get_one,
+        applications::decide,
+        applications::queue,
+        passes::get_one,
+        passes::qr,
+        passes::change_status,
+        passes::check,
+        passes::check_batch,
+        passes::extend,
+        passes::bulk_extend,
     ),
     components(schemas(crate::web::error::Problem))
 )]
@@ -151,6 +174,22 @@ pub fn routes() -> Router<AppState> {
             "/holidays/{date}",
             put(pass_types::put_holiday).delete(pass_types::delete_holiday),
         )
+        .route(
+            "/applications",
+            get(applications::mine).post(applications::submit),
+        )
+        .route("/applications/{id}", get(applications::get_one))
+        .route("/applications/{id}/decisions", post(applications::decide))
+        .route("/reviews/queue", get(applications::queue))
+        .route("/passes/{id}", get(passes::get_one))
+        .route("/passes/{id}/qr", get(passes::qr))
+        .route("/passes/{id}/status", post(passes::change_status))
+        .route("/passes/{id}/extend", post(passes::extend))
+        .route("/passes/extend", post(passes::bulk_extend))
+        .route("/checks", post(passes::check))
+        .route("/checks/batch", post(passes::check_batch))
+        .route("/bundle", get(bundle::bundle))
+        .route("/trust-anchor", get(bundle::trust_anchor))
         .route("/zones", get(zones::list).post(zones::create))
         .route("/zones/{id}", put(zones::update).delete(zones::retire))
         .route(

@@ -42,7 +42,8 @@ pub async fn qr(
     Query(q): Query<QrQuery>,
 ) -> ApiResult<Response> {
     let pass = pass_actions::get(&state.db, &caller, id).await?;
-    let internal = |e: String| ActionError::Internal(format!("QR of pass {}: {e}", pass.pass_number));
+    let internal =
+        |e: String| ActionError::Internal(format!("QR of pass {}: {e}", pass.pass_number));
     Ok(match q.format.as_deref().unwrap_or("svg") {
         "png" => {
             let png = epass_credential::qr::render_png(&pass.credential, 8)
@@ -89,7 +90,9 @@ pub async fn check(
     caller: Caller,
     Json(body): Json<CheckInput>,
 ) -> ApiResult<Json<CheckResult>> {
-    Ok(Json(checks::check(&state.db, &state.verifier, &caller, &body).await?))
+    Ok(Json(
+        checks::check(&state.db, &state.verifier, &caller, &body).await?,
+    ))
 }
 
 /// Checks made offline, uploaded when the device reconnects; each needs its `client_ref` and
@@ -115,7 +118,11 @@ pub async fn check_batch(
         )
         .into());
     }
-    if body.checks.iter().any(|c| c.client_ref.is_none() || c.checked_at.is_none()) {
+    if body
+        .checks
+        .iter()
+        .any(|c| c.client_ref.is_none() || c.checked_at.is_none())
+    {
         return Err(ActionError::invalid_msg(
             "checks",
             "check.batch_needs_ref",
