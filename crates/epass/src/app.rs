@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Arc<web::ops::Metrics>,
     pub limiter: Arc<web::security::RateLimiter>,
     pub verifier: Arc<crate::actions::checks::OnlineVerifier>,
+    /// Where eligibility checks read registries (those kept in epass by default).
+    pub registry: Arc<dyn crate::registry::RegistrySource>,
 }
 
 /// Why the application could not start.
@@ -41,7 +43,8 @@ impl AppState {
     }
 
     pub fn with_db(config: Config, db: Db, master: &[u8; 32]) -> Self {
-        let pii = PiiKeys::from_master_secret(master);
+        let pii = Arc::new(PiiKeys::from_master_secret(master));
+        let registry = Arc::new(crate::registry::LocalRegistry::new(db.clone(), pii.clone()));
         let auth = AuthPolicy::new(
             derive_key(master, b"epass otp code v1"),
             config.session_idle_minutes,
@@ -50,7 +53,8 @@ impl AppState {
         Self {
             db,
             config: Arc::new(config),
-            pii: Arc::new(pii),
+            registry,
+            pii,
             auth: Arc::new(auth),
             metrics: Arc::new(web::ops::Metrics::default()),
             limiter: Arc::new(web::security::RateLimiter::default()),

@@ -71,6 +71,33 @@ pub async fn seed(
         ("蒙K10006", "冯司机", 5),
         ("蒙KD1007", "陈司机", 6),
     ];
+    // The registry knows the demo vehicles: legal, no unresolved violations.
+    let mut csv = String::from(
+        "plate,vehicle_type,owner_name,unresolved_violations,legal_status,updated_at\n",
+    );
+    for (plate, driver, _) in plan {
+        csv.push_str(&format!("{plate},小型汽车,{driver},0,normal,2026-01-01\n"));
+    }
+    let origin = crate::registry::Origin {
+        file_name: "demo-vehicles.csv",
+        actor: "demo",
+    };
+    let report = crate::registry::import(
+        &state.db,
+        &state.pii,
+        crate::registry::RegistryKind::Vehicles,
+        &origin,
+        csv.as_bytes(),
+        |_| {},
+    )
+    .await
+    .map_err(|e| crate::actions::ActionError::Internal(format!("demo registry: {e}")))?;
+    if !report.errors.is_empty() {
+        return Err(crate::actions::ActionError::Internal(format!(
+            "demo registry: {:?}",
+            report.errors
+        )));
+    }
     for (plate, driver, stage) in plan {
         let values = json!({
             "plate": plate, "vehicle_type": "small_car", "driver_name": driver,
@@ -83,7 +110,14 @@ pub async fn seed(
             values: values.as_object().cloned().unwrap_or_default(),
             agreed: true,
         };
-        let app = submit(&state.db, &state.pii, &applicant, &input).await?;
+        let app = submit(
+            &state.db,
+            &state.pii,
+            state.registry.as_ref(),
+            &applicant,
+            &input,
+        )
+        .await?;
         let (who, what) = match stage {
             0 => continue,
             2 => (

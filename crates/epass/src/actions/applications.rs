@@ -5,9 +5,11 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{ActionError, ActionResult, Caller};
-use crate::domain::pass_type::{FieldValue, LevelScope, Priority, ValidatedForm};
+use crate::domain::eligibility::{CheckOutcome, Facts, TravelWindow};
+use crate::domain::pass_type::{FieldError, FieldValue, LevelScope, Priority, ValidatedForm};
 use crate::domain::roles::Role;
 use crate::pii::PiiKeys;
+use crate::registry::RegistrySource;
 use crate::store::applications::{self, Application, NewApplication};
 use crate::store::pass_types::{self, PassType};
 use crate::store::{Db, StoreError, audit, now_ms, orgs, users};
@@ -55,10 +57,59 @@ fn stored_form(
     serde_json::Value::Object(out)
 }
 
+/// Runs the pass type's eligibility checks. A check the facts fail refuses the application, saying
+/// which and why; a registry that could not be asked leaves the question to the reviewer, who
+/// sees it marked (never a silent pass).
+async fn eligibility(
+    registry: &dyn RegistrySource,
+    pt: &PassType,
+    form: &ValidatedForm,
+    from: i64,
+    until: i64,
+) -> ActionResult<serde_json::Value> {
+    let licence_number = match form.get("licence_number") {
+        Some(FieldValue::Text(t)) => Some(t.clone()),
+        _ => None,
+    };
+    let facts = Facts {
+        id_number: form.id_number().cloned(),
+        id_card_valid_until: None,
+        plate: form.plate().cloned(),
+        licence_number,
+        travel: TravelWindow {
+            start: datetime(from),
+            end: datetime(until),
+        },
+    };
+    let results = crate::registry::evaluate(registry, &pt.definition.checks, &facts).await;
+    let failed: Vec<FieldError> = results
+        .iter()
+        .filter_map(|(check, outcome)| match outcome {
+            CheckOutcome::Failed { code, zh, en } => Some(FieldError {
+                key: check.name().to_owned(),
+                code: "application.ineligible",
+                zh: format!("{}：{zh}", check.zh()),
+                en: format!("{}: {en} ({code})", check.en()),
+            }),
+            _ => None,
+        })
+        .collect();
+    if !failed.is_empty() {
+        return Err(ActionError::Ineligible(failed));
+    }
+    Ok(serde_json::Value::Array(
+        results
+            .iter()
+            .map(|(check, outcome)| serde_json::json!({ "check": check.name(), "result": outcome }))
+            .collect(),
+    ))
+}
+
 /// Submits an application; it waits at level 1 with its deadline and promised date.
 pub async fn submit(
     db: &Db,
     pii: &PiiKeys,
+    registry: &dyn RegistrySource,
     caller: &Caller,
     input: &SubmitInput,
 ) -> ActionResult<Application> {
@@ -109,7 +160,7 @@ pub async fn submit(
         })?;
     let due = calendar.add_working_days(submitted, first.time_limit_working_days);
     let stored = stored_form(&form, &input.values);
-    let eligibility = serde_json::json!([]);
+    let eligibility = eligibility(registry, &pt, &form, from, until).await?;
     let masked = id.map(|id| id.masked().to_string());
     let plate = form.plate().map(|p| p.as_str().to_owned());
 

@@ -138,6 +138,9 @@ pub enum ActionError {
     /// Several fields of a form are wrong; each says which and why.
     #[error("{} form fields are invalid", .0.len())]
     InvalidForm(Vec<crate::domain::pass_type::FieldError>),
+    /// Eligibility checks failed; each says which check and why.
+    #[error("{} eligibility checks failed", .0.len())]
+    Ineligible(Vec<crate::domain::pass_type::FieldError>),
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("too many requests; retry after {retry_after_secs} s")]
@@ -193,6 +196,7 @@ impl Localized for ActionError {
             ActionError::Refused { code, .. } => code,
             ActionError::Invalid { code, .. } => code,
             ActionError::InvalidForm(_) => "form.invalid",
+            ActionError::Ineligible(_) => "application.ineligible",
             ActionError::Conflict(code) => code,
             ActionError::Throttled { .. } => "throttled",
             ActionError::Locked { .. } => "account_locked",
@@ -211,7 +215,7 @@ impl Localized for ActionError {
             ActionError::NotFound => ("未找到该记录。".into(), "No such record.".into()),
             ActionError::Refused { zh, en, .. } => ((*zh).into(), (*en).into()),
             ActionError::Invalid { zh, en, .. } => (zh.clone(), en.clone()),
-            ActionError::InvalidForm(errors) => (
+            ActionError::InvalidForm(errors) | ActionError::Ineligible(errors) => (
                 errors
                     .iter()
                     .map(|e| e.zh.as_str())

@@ -18,70 +18,8 @@ pub use records::{
 
 use crate::domain::ids::{IdNumber, Plate};
 
-/// One check a pass type may require. Stored in pass types as
-/// `{"check": "negative_test_within", "hours": 48}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "check", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Check {
-    /// The applicant has a well-formed ID number, and their ID card (when its expiry is known)
-    /// is still valid at the start of travel.
-    IdValid,
-    /// The vehicle's legal status is normal and it has no unresolved traffic violations.
-    VehicleLegal,
-    /// The applicant's driving licence is valid for the whole travel window.
-    LicenceValid,
-    /// The latest nucleic-acid test is negative and was sampled no more than `hours` before
-    /// the start of the travel window (freight passes: 48).
-    NegativeTestWithin { hours: u32 },
-    /// The applicant's health code is green.
-    HealthCodeGreen,
-    /// No other active pass of the same kind for the same plate in an overlapping period.
-    /// Enforced by the database when a pass is issued, not by a registry look-up, so
-    /// `crate::registry::evaluate` does not report it.
-    OnePassPerVehicle,
-}
-
-impl Check {
-    /// Stable code of the check.
-    #[must_use]
-    pub fn code(self) -> &'static str {
-        match self {
-            Check::IdValid => "id_valid",
-            Check::VehicleLegal => "vehicle_legal",
-            Check::LicenceValid => "licence_valid",
-            Check::NegativeTestWithin { .. } => "negative_test_within",
-            Check::HealthCodeGreen => "health_code_green",
-            Check::OnePassPerVehicle => "one_pass_per_vehicle",
-        }
-    }
-
-    /// Short Chinese name, as shown to a reviewer.
-    #[must_use]
-    pub fn zh(self) -> String {
-        match self {
-            Check::IdValid => "身份证件有效".into(),
-            Check::VehicleLegal => "车辆状态正常且无未处理违法".into(),
-            Check::LicenceValid => "驾驶证有效".into(),
-            Check::NegativeTestWithin { hours } => format!("{hours} 小时内核酸检测阴性"),
-            Check::HealthCodeGreen => "健康码为绿码".into(),
-            Check::OnePassPerVehicle => "一车一证".into(),
-        }
-    }
-
-    /// Short English name.
-    #[must_use]
-    pub fn en(self) -> String {
-        match self {
-            Check::IdValid => "ID valid".into(),
-            Check::VehicleLegal => "vehicle legal, no unresolved violations".into(),
-            Check::LicenceValid => "driving licence valid".into(),
-            Check::NegativeTestWithin { hours } => format!("negative test within {hours} hours"),
-            Check::HealthCodeGreen => "health code green".into(),
-            Check::OnePassPerVehicle => "one pass per vehicle".into(),
-        }
-    }
-}
+/// The checks are the ones pass types name (see [`crate::domain::pass_type::Check`]).
+pub use crate::domain::pass_type::Check;
 
 /// What a check found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,7 +257,7 @@ pub fn licence_valid(
     CheckOutcome::Passed
 }
 
-/// [`Check::NegativeTestWithin`]: the latest test is negative and its sample is no older than
+/// [`Check::NegativeTestWithinHours`]: the latest test is negative and its sample is no older than
 /// `hours` at the start of travel. A sample taken after the start is younger still, so it passes.
 #[must_use]
 pub fn negative_test_within(
@@ -327,7 +265,7 @@ pub fn negative_test_within(
     hours: u32,
     travel_start: OffsetDateTime,
 ) -> CheckOutcome {
-    let check = Check::NegativeTestWithin { hours };
+    let check = Check::NegativeTestWithinHours { hours };
     let Some(t) = record else {
         return no_record(
             check,

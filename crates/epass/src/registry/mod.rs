@@ -106,7 +106,7 @@ impl RegistryError {
 /// A registry the checks can ask. `Ok(None)` means "no record", which fails the check; `Err`
 /// means the registry could not be asked, which makes the check "could not check".
 #[async_trait::async_trait]
-pub trait RegistrySource: Send + Sync {
+pub trait RegistrySource: Send + Sync + std::fmt::Debug {
     async fn vehicle(&self, plate: &Plate) -> Result<Option<VehicleRecord>, RegistryError>;
     /// A licence by its file number (档案编号).
     async fn licence(&self, number: &str) -> Result<Option<LicenceRecord>, RegistryError>;
@@ -156,7 +156,7 @@ pub async fn evaluate<S: RegistrySource + ?Sized>(
                     Err(e) => could_not(check, &e),
                 },
             },
-            Check::NegativeTestWithin { hours } => match &facts.id_number {
+            Check::NegativeTestWithinHours { hours } => match &facts.id_number {
                 None => eligibility::not_given(check, "身份证号码", "ID number"),
                 Some(id) => match source.latest_test(id).await {
                     Ok(record) => eligibility::negative_test_within(

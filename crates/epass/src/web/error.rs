@@ -52,9 +52,9 @@ impl ApiError {
             ActionError::Unauthenticated | ActionError::BadCredentials => StatusCode::UNAUTHORIZED,
             ActionError::Forbidden | ActionError::Refused { .. } => StatusCode::FORBIDDEN,
             ActionError::NotFound => StatusCode::NOT_FOUND,
-            ActionError::Invalid { .. } | ActionError::InvalidForm(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ActionError::Invalid { .. }
+            | ActionError::InvalidForm(_)
+            | ActionError::Ineligible(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ActionError::Conflict(_) => StatusCode::CONFLICT,
             ActionError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ActionError::Locked { .. } => StatusCode::LOCKED,
@@ -74,7 +74,7 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let errors = match &self.0 {
-            ActionError::InvalidForm(errors) => errors.clone(),
+            ActionError::InvalidForm(errors) | ActionError::Ineligible(errors) => errors.clone(),
             _ => Vec::new(),
         };
         let code = self.0.code();

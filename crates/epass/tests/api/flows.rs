@@ -55,6 +55,29 @@ pub async fn setting(app: &TestApp) -> Setting {
         epass::actions::zones::ImportOutcome::Imported(done) => done.created[0],
         epass::actions::zones::ImportOutcome::Rejected(errors) => panic!("{errors:?}"),
     };
+    // The vehicle registry: every test plate is legal, but 蒙K99999 has two open violations.
+    let mut csv = String::from(
+        "plate,vehicle_type,owner_name,unresolved_violations,legal_status,updated_at\n",
+    );
+    for plate in ["蒙K12345", "蒙K54321", "蒙K11111", "蒙K22222"] {
+        csv.push_str(&format!("{plate},小型汽车,张三,0,normal,2026-01-01\n"));
+    }
+    csv.push_str("蒙K99999,小型汽车,李四,2,normal,2026-01-01\n");
+    let origin = epass::registry::Origin {
+        file_name: "vehicles.csv",
+        actor: "test",
+    };
+    let report = epass::registry::import(
+        app.db(),
+        &app.state.pii,
+        epass::registry::RegistryKind::Vehicles,
+        &origin,
+        csv.as_bytes(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
     world::user(app, "13900000001", &world.a1, &[]).await;
     world::user(app, "13900000002", &world.a1, &[Role::OrgAdmin]).await;
     world::user(
@@ -663,4 +686,35 @@ async fn a_bulk_extension_extends_every_pass_of_the_type_ending_before_the_date(
         )
         .await;
     assert_eq!(long_after.body["valid_until"], long["valid_until"]);
+}
+
+#[tokio::test]
+async fn an_application_failing_an_eligibility_check_is_refused_saying_which_and_why() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    for (plate, reason) in [("蒙K99999", "violations"), ("蒙K77777", "no_record")] {
+        let reply = app
+            .post(
+                "/api/v1/applications",
+                Auth::Session(&s.applicant),
+                json!({ "pass_type_id": s.personnel_type, "values": s.values(plate, 0, 5), "agreed": true }),
+            )
+            .await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert_eq!(reply.code(), "application.ineligible");
+        let error = &reply.body["errors"][0];
+        assert_eq!(error["key"], "vehicle_legal");
+        assert!(error["en"].as_str().unwrap().contains(reason), "{error}");
+        assert!(!error["zh"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 0);
+    // A vehicle that passes has its results kept for the reviewer.
+    let ok = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 5)).await;
+    let results = ok["eligibility"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["check"] == "vehicle_legal" && r["result"]["outcome"] == "passed"),
+        "{results:?}"
+    );
 }

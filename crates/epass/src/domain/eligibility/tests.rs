@@ -148,12 +148,12 @@ fn an_id_card_expired_before_travel_fails() {
 }
 
 #[test]
-fn checks_and_outcomes_serialise_as_tagged_json() {
-    let c = Check::NegativeTestWithin { hours: 48 };
+fn checks_serialise_as_pass_types_name_them_and_outcomes_as_tagged_json() {
+    let c = Check::NegativeTestWithinHours { hours: 48 };
     let json = serde_json::to_value(c).expect("serialises");
     assert_eq!(
         json,
-        serde_json::json!({"check": "negative_test_within", "hours": 48})
+        serde_json::json!({"negative_test_within_hours": {"hours": 48}})
     );
     assert_eq!(serde_json::from_value::<Check>(json).expect("parses"), c);
     let o = CheckOutcome::could_not_check(

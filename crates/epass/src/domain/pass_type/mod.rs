@@ -196,6 +196,43 @@ pub enum Check {
 }
 
 impl Check {
+    /// Stable code of the check, the prefix of its outcome codes (`vehicle_legal.violations`).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::NegativeTestWithinHours { .. } => "negative_test_within",
+            other => other.name(),
+        }
+    }
+
+    /// Short Chinese name, as shown to a reviewer.
+    #[must_use]
+    pub fn zh(self) -> String {
+        match self {
+            Check::IdValid => "身份证件有效".into(),
+            Check::VehicleLegal => "车辆状态正常且无未处理违法".into(),
+            Check::LicenceValid => "驾驶证有效".into(),
+            Check::NegativeTestWithinHours { hours } => format!("{hours} 小时内核酸检测阴性"),
+            Check::HealthCodeGreen => "健康码为绿码".into(),
+            Check::OnePassPerVehicle => "一车一证".into(),
+        }
+    }
+
+    /// Short English name.
+    #[must_use]
+    pub fn en(self) -> String {
+        match self {
+            Check::IdValid => "ID valid".into(),
+            Check::VehicleLegal => "vehicle legal, no unresolved violations".into(),
+            Check::LicenceValid => "driving licence valid".into(),
+            Check::NegativeTestWithinHours { hours } => {
+                format!("negative test within {hours} hours")
+            }
+            Check::HealthCodeGreen => "health code green".into(),
+            Check::OnePassPerVehicle => "one pass per vehicle".into(),
+        }
+    }
+
     /// The stable name, as in the JSON.
     pub fn name(self) -> &'static str {
         match self {

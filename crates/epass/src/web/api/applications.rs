@@ -20,7 +20,14 @@ pub async fn submit(
     caller: Caller,
     Json(body): Json<SubmitInput>,
 ) -> ApiResult<(StatusCode, Json<Application>)> {
-    let app = app_actions::submit(&state.db, &state.pii, &caller, &body).await?;
+    let app = app_actions::submit(
+        &state.db,
+        &state.pii,
+        state.registry.as_ref(),
+        &caller,
+        &body,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(app)))
 }
 

@@ -14,7 +14,7 @@ const ALL: [Check; 6] = [
     Check::IdValid,
     Check::VehicleLegal,
     Check::LicenceValid,
-    Check::NegativeTestWithin { hours: 48 },
+    Check::NegativeTestWithinHours { hours: 48 },
     Check::HealthCodeGreen,
     Check::OnePassPerVehicle,
 ];
@@ -95,7 +95,7 @@ async fn each_failure_says_which_check_and_why() {
     assert_eq!(code, "licence_valid.status");
     assert!(zh.contains("扣押"), "{zh}");
     let CheckOutcome::Failed { code, zh, .. } =
-        outcome(&results, Check::NegativeTestWithin { hours: 48 })
+        outcome(&results, Check::NegativeTestWithinHours { hours: 48 })
     else {
         panic!("test check should fail")
     };
@@ -115,7 +115,7 @@ async fn each_failure_says_which_check_and_why() {
         Some("health_code_green.not_green")
     );
     assert_eq!(
-        outcome(&results, Check::NegativeTestWithin { hours: 48 }).code(),
+        outcome(&results, Check::NegativeTestWithinHours { hours: 48 }).code(),
         Some("negative_test_within.positive")
     );
     assert_eq!(
@@ -131,7 +131,7 @@ async fn each_failure_says_which_check_and_why() {
 #[tokio::test]
 async fn the_test_age_is_taken_at_the_start_of_travel() {
     let reg = registry().await;
-    let check = [Check::NegativeTestWithin { hours: 48 }];
+    let check = [Check::NegativeTestWithinHours { hours: 48 }];
     // Sampled 2026-11-20 09:00: 47 hours before a start at 2026-11-22 08:00, 49 before 10:00.
     let ok = evaluate(
         &reg,

@@ -108,7 +108,7 @@ fn adapter(base: &str) -> HttpRegistry {
 const CHECKS: [Check; 4] = [
     Check::VehicleLegal,
     Check::LicenceValid,
-    Check::NegativeTestWithin { hours: 48 },
+    Check::NegativeTestWithinHours { hours: 48 },
     Check::HealthCodeGreen,
 ];
 
