@@ -45,7 +45,7 @@ async fn the_demo_seeds_every_role_and_applications_in_every_state_once() {
             .get("/api/v1/reviews/queue", Auth::Session(&session))
             .await;
         assert_eq!(
-            queue.body.as_array().unwrap().len(),
+            queue.body["items"].as_array().unwrap().len(),
             1,
             "{phone}: {}",
             queue.body

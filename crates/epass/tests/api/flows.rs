@@ -203,8 +203,7 @@ async fn a_pass_goes_from_application_to_revocation_and_every_check_tells_the_tr
         .get("/api/v1/reviews/queue", Auth::Session(&s.org_admin))
         .await;
     assert!(
-        queue
-            .body
+        queue.body["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -83,12 +83,27 @@ pub async fn decide(
     Ok(Json(decided))
 }
 
-/// The caller's review queue: priority first, then deadline; overdue items marked.
-#[utoipa::path(get, path = "/api/v1/reviews/queue", tag = "reviews",
-    responses((status = 200, body = Vec<QueueItem>)))]
+/// The caller's review queue: priority first, then deadline; overdue items marked. The queue is
+/// ordered by urgency, not by id, so its cursor counts positions.
+#[utoipa::path(get, path = "/api/v1/reviews/queue", tag = "reviews", params(PageQuery),
+    responses((status = 200, body = Page<QueueItem>)))]
 pub async fn queue(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<QueueItem>>> {
-    Ok(Json(review::queue(&state.db, &caller, 500).await?))
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<QueueItem>>> {
+    let (skip, limit) = page.bounds()?;
+    let items = review::queue(&state.db, &caller, 500).await?;
+    let rows: Vec<(i64, QueueItem)> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| (i as i64 + 1, item))
+        .skip(usize::try_from(skip).unwrap_or(0))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect();
+    let page = Page::from_rows(rows, limit, |(position, _)| *position);
+    Ok(Json(Page {
+        items: page.items.into_iter().map(|(_, item)| item).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
