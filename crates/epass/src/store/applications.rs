@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{StoreError, StoreResult, Tx, now_ms};
+use super::{StoreResult, Tx, now_ms};
 
 /// An application as stored.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -134,13 +134,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<Application>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "applications", COLUMNS, id, from_row).await
 }
 
 /// Moves an application on, only if nobody else did since `version` was read: false when the

@@ -82,13 +82,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<Checkpoint>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM checkpoints WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "checkpoints", COLUMNS, id, from_row).await
 }
 
 /// Retires a live checkpoint; `NotFound` when it is retired already or absent.
@@ -116,23 +110,16 @@ pub async fn list_in_subtrees(
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    // The prefixes come from our own grants, never from input; they are still bound, not spliced.
-    let mut sql = format!(
+    let sql = format!(
         "SELECT {C_COLUMNS} FROM checkpoints c JOIN orgs o ON o.id = c.org_id \
-         WHERE c.id > $1 AND c.retired_at IS NULL AND ("
+         WHERE c.id > $1 AND c.retired_at IS NULL AND {} ORDER BY c.id LIMIT $2",
+        super::subtree_clause("o.path", paths.len(), 3)
     );
-    for i in 0..paths.len() {
-        if i > 0 {
-            sql.push_str(" OR ");
-        }
-        sql.push_str(&format!("o.path LIKE ${}", i + 3));
-    }
-    sql.push_str(") ORDER BY c.id LIMIT $2");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after_id)
         .bind(limit);
     for path in paths {
-        query = query.bind(format!("{path}%"));
+        query = query.bind(super::subtree_pattern(path));
     }
     query.fetch_all(pool).await?.iter().map(from_row).collect()
 }

@@ -203,6 +203,43 @@ fn ensure_sqlite_parent(url: &str) {
     }
 }
 
+/// The row of `table` with this id, read with `columns` and built by `from_row`; `NotFound` when
+/// there is none.
+pub(crate) async fn get_by_id<'e, E, T>(
+    executor: E,
+    table: &str,
+    columns: &str,
+    id: i64,
+    from_row: fn(&sqlx::any::AnyRow) -> StoreResult<T>,
+) -> StoreResult<T>
+where
+    E: Executor<'e, Database = Any>,
+{
+    // `table` and `columns` are constants of the calling module, never input.
+    let sql = format!("SELECT {columns} FROM {table} WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// `(column LIKE $first OR column LIKE $first+1 …)`, one term per organisation subtree; bind
+/// [`subtree_pattern`] of each path in order. The paths come from the caller's own grants, and
+/// are bound, never spliced.
+pub(crate) fn subtree_clause(column: &str, paths: usize, first: usize) -> String {
+    let terms: Vec<String> = (0..paths)
+        .map(|i| format!("{column} LIKE ${}", first + i))
+        .collect();
+    format!("({})", terms.join(" OR "))
+}
+
+/// The `LIKE` pattern matching a materialised path and everything below it.
+pub(crate) fn subtree_pattern(path: &str) -> String {
+    format!("{path}%")
+}
+
 /// Milliseconds since the Unix epoch: the one time representation stored in both engines.
 pub fn now_ms() -> i64 {
     let now = time::OffsetDateTime::now_utc();

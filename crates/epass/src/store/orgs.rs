@@ -115,13 +115,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<Org>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM orgs WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "orgs", COLUMNS, id, from_row).await
 }
 
 /// Organisations inside any of the given subtrees, by ascending id after `after_id`.
@@ -134,20 +128,15 @@ pub async fn list_in_subtrees(
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    // The prefixes come from our own grants, never from input; they are still bound, not spliced.
-    let mut sql = format!("SELECT {COLUMNS} FROM orgs WHERE id > $1 AND (");
-    for i in 0..paths.len() {
-        if i > 0 {
-            sql.push_str(" OR ");
-        }
-        sql.push_str(&format!("path LIKE ${}", i + 3));
-    }
-    sql.push_str(") ORDER BY id LIMIT $2");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM orgs WHERE id > $1 AND {} ORDER BY id LIMIT $2",
+        super::subtree_clause("path", paths.len(), 3)
+    );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after_id)
         .bind(limit);
     for path in paths {
-        query = query.bind(format!("{path}%"));
+        query = query.bind(super::subtree_pattern(path));
     }
     query.fetch_all(pool).await?.iter().map(from_row).collect()
 }

@@ -114,13 +114,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<PassType>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM pass_types WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "pass_types", COLUMNS, id, from_row).await
 }
 
 /// Replaces the editable fields if the stored version is still `expected_version`; `None` when

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{StoreError, StoreResult, Tx, now_ms};
+use super::{StoreResult, Tx, now_ms};
 
 /// A pass as stored.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -150,13 +150,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<Pass>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM passes WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "passes", COLUMNS, id, from_row).await
 }
 
 pub async fn by_number<'e, E>(executor: E, number: &str) -> StoreResult<Option<Pass>>

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{StoreError, StoreResult, Tx, now_ms};
+use super::{StoreResult, Tx, now_ms};
 
 /// A token as listed (never its secret).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -63,13 +63,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<ApiToken>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "api_tokens", COLUMNS, id, from_row).await
 }
 
 /// The live (unrevoked) token with this hash.

@@ -68,13 +68,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<User>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "users", COLUMNS, id, from_row).await
 }
 
 pub async fn find_by_phone<'e, E>(executor: E, phone: &str) -> StoreResult<Option<User>>
@@ -106,20 +100,16 @@ pub async fn list_in_subtrees(
         .map(|c| format!("u.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut sql =
-        format!("SELECT {cols} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id > $1 AND (");
-    for i in 0..paths.len() {
-        if i > 0 {
-            sql.push_str(" OR ");
-        }
-        sql.push_str(&format!("o.path LIKE ${}", i + 3));
-    }
-    sql.push_str(") ORDER BY u.id LIMIT $2");
+    let sql = format!(
+        "SELECT {cols} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id > $1 AND {} \
+         ORDER BY u.id LIMIT $2",
+        super::subtree_clause("o.path", paths.len(), 3)
+    );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after_id)
         .bind(limit);
     for path in paths {
-        query = query.bind(format!("{path}%"));
+        query = query.bind(super::subtree_pattern(path));
     }
     query.fetch_all(pool).await?.iter().map(from_row).collect()
 }

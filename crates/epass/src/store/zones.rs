@@ -117,13 +117,7 @@ pub async fn get<'e, E>(executor: E, id: i64) -> StoreResult<Zone>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {COLUMNS} FROM zones WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(executor)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+    super::get_by_id(executor, "zones", COLUMNS, id, from_row).await
 }
 
 /// The live (not retired) zones of an authority, by id.
