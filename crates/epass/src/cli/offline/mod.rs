@@ -4,6 +4,12 @@
 //! `verify` prints one human line (Chinese and English) or `--json`, and exits 0 only when the
 //! credential is valid; other outcomes have their own codes (see [`exit_code`]).
 
+mod trust;
+mod verify;
+
+pub use trust::{TrustCommand, TrustSignArgs, run_trust};
+pub use verify::{VerifyArgs, exit_code, run_verify};
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -115,54 +121,6 @@ pub enum KeysCommand {
     },
 }
 
-/// `epass trust …`
-#[derive(Debug, Subcommand)]
-pub enum TrustCommand {
-    /// Build a verifier bundle (trust list + status lists + zones) and sign it with the root key.
-    Sign(TrustSignArgs),
-}
-
-/// Arguments of `epass trust sign`.
-#[derive(Debug, Args)]
-pub struct TrustSignArgs {
-    /// The authority's root key file.
-    #[arg(long)]
-    pub root: PathBuf,
-    /// Issuer key files (from `keys new`, with issuer and kinds) or trust-list entry JSON files.
-    #[arg(long = "issuer-key", required = true)]
-    pub issuer_keys: Vec<PathBuf>,
-    /// Status list JSON files: `{"issuer","len","version","revoked":[…],"suspended":[…]}`.
-    #[arg(long = "status")]
-    pub status: Vec<PathBuf>,
-    /// Zone and road-section catalogue, a GeoJSON FeatureCollection.
-    #[arg(long)]
-    pub zones: Option<PathBuf>,
-    /// Bundle version (must increase with every bundle).
-    #[arg(long)]
-    pub version: u64,
-    /// Maximum age, e.g. `7d`, `12h`, `3600` (seconds).
-    #[arg(long, default_value = "7d")]
-    pub max_age: String,
-    /// Authority name.
-    #[arg(long, default_value = "epass")]
-    pub authority: String,
-    /// Issue time (RFC 3339; default now).
-    #[arg(long)]
-    pub at: Option<String>,
-    /// Start of the issuer keys' validity (RFC 3339; default the issue time minus one day).
-    #[arg(long)]
-    pub keys_from: Option<String>,
-    /// End of the issuer keys' validity (RFC 3339; default two years after the issue time).
-    #[arg(long)]
-    pub keys_until: Option<String>,
-    /// Key ids (hex) to mark withdrawn.
-    #[arg(long)]
-    pub withdraw: Vec<String>,
-    /// Output file for the signed bundle.
-    #[arg(long)]
-    pub out: PathBuf,
-}
-
 /// `epass pass …`
 #[derive(Debug, Subcommand)]
 pub enum PassCommand {
@@ -205,41 +163,6 @@ pub enum FormArg {
     Zlib,
     /// `EP2:` uncompressed.
     Plain,
-}
-
-/// Arguments of `epass verify`.
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// Signed verifier bundle files (several authorities may be given).
-    #[arg(long, required = true)]
-    pub bundle: Vec<PathBuf>,
-    /// Root key files (key files or `keys public` output) trusted to sign bundles; default
-    /// the comma-separated list in `EPASS_TRUST_ROOTS`.
-    #[arg(
-        long,
-        env = "EPASS_TRUST_ROOTS",
-        value_delimiter = ',',
-        required = true
-    )]
-    pub root: Vec<PathBuf>,
-    /// Time of the check (RFC 3339; default now).
-    #[arg(long)]
-    pub at: Option<String>,
-    /// Longitude of the checkpoint (degrees).
-    #[arg(long, requires = "lat", allow_negative_numbers = true)]
-    pub lon: Option<f64>,
-    /// Latitude of the checkpoint (degrees).
-    #[arg(long, requires = "lon", allow_negative_numbers = true)]
-    pub lat: Option<f64>,
-    /// The credential text.
-    #[arg(required_unless_present = "image")]
-    pub text: Option<String>,
-    /// A PNG/JPEG image or photo containing the QR code.
-    #[arg(long, conflicts_with = "text")]
-    pub image: Option<PathBuf>,
-    /// Print JSON instead of the human line.
-    #[arg(long)]
-    pub json: bool,
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -350,95 +273,6 @@ pub fn run_keys(cmd: KeysCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Deserialize)]
-struct StatusInput {
-    issuer: String,
-    len: u32,
-    #[serde(default)]
-    version: u64,
-    #[serde(default)]
-    revoked: Vec<u32>,
-    #[serde(default)]
-    suspended: Vec<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum KeyInput {
-    Entry(IssuerKeyEntry),
-    File(KeyFile),
-}
-
-/// Runs `epass trust …`.
-pub fn run_trust(cmd: TrustCommand) -> Result<ExitCode> {
-    let TrustCommand::Sign(a) = cmd;
-    let root = json::<KeyFile>(&a.root)?.pair()?;
-    let issued_at = time_arg(a.at.as_deref(), now())?;
-    let from = time_arg(a.keys_from.as_deref(), issued_at - 86_400)?;
-    let until = time_arg(a.keys_until.as_deref(), issued_at + 2 * 366 * 86_400)?;
-    let mut keys = Vec::new();
-    for p in &a.issuer_keys {
-        let mut e = match json::<KeyInput>(p)? {
-            KeyInput::Entry(e) => e,
-            KeyInput::File(f) => {
-                let issuer = f.issuer.clone().ok_or_else(|| {
-                    OfflineCliError::Usage(format!("{}: key file has no issuer", p.display()))
-                })?;
-                let kinds = if f.kinds.is_empty() {
-                    Kind::ALL.to_vec()
-                } else {
-                    f.kinds.clone()
-                };
-                IssuerKeyEntry::new(&f.public()?, &issuer, &kinds, from, until)
-            }
-        };
-        e.public()?;
-        e.withdrawn |= a.withdraw.iter().any(|w| w.eq_ignore_ascii_case(&e.kid));
-        keys.push(e);
-    }
-    let mut content = BundleContent {
-        authority: a.authority.clone(),
-        version: a.version,
-        issued_at,
-        max_age_seconds: duration_arg(&a.max_age)?,
-        issuer_keys: keys,
-        status_lists: Vec::new(),
-        catalogue: None,
-    };
-    for p in &a.status {
-        let s: StatusInput = json(p)?;
-        let mut l = StatusList::new(&s.issuer, s.len)?;
-        for &i in &s.revoked {
-            l.set(i, Status::Revoked)?;
-        }
-        for &i in &s.suspended {
-            l.set(i, Status::Suspended)?;
-        }
-        l.set_version(s.version);
-        content.add_status_list(&l);
-    }
-    if let Some(z) = &a.zones {
-        let v: serde_json::Value = json(z)?;
-        epass_credential::Catalogue::from_geojson(&v).map_err(|e| OfflineCliError::Json {
-            path: z.clone(),
-            msg: e.to_string(),
-        })?;
-        content.catalogue = Some(v);
-    }
-    let signed = content.sign(&root)?;
-    write(&a.out, &signed, false)?;
-    println!(
-        "bundle v{} ({} keys, {} status lists, {} bytes) signed by root {} -> {}",
-        content.version,
-        content.issuer_keys.len(),
-        content.status_lists.len(),
-        signed.len(),
-        root.kid(),
-        a.out.display()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
 /// Runs `epass pass …`.
 pub fn run_pass(cmd: PassCommand) -> Result<ExitCode> {
     match cmd {
@@ -488,87 +322,6 @@ pub fn run_pass(cmd: PassCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The exit code of a verdict: 0 valid, 10 invalid, 11 revoked, 12 suspended, 13 expired or
-/// not yet valid, 14 outside zone or time, 15 undetermined. (2 is a usage or input error.)
-pub fn exit_code(v: Verdict) -> u8 {
-    match v {
-        Verdict::Valid => 0,
-        Verdict::Invalid(_) => 10,
-        Verdict::Revoked => 11,
-        Verdict::Suspended => 12,
-        Verdict::Expired | Verdict::NotYetValid => 13,
-        Verdict::OutsideZone | Verdict::OutsideTime => 14,
-        _ => 15,
-    }
-}
-
-fn human_line(o: &Outcome) -> String {
-    let v = o.verdict;
-    let mut line = format!(
-        "{} {} {} {}",
-        v.class().to_ascii_uppercase(),
-        v.code(),
-        v.zh(),
-        v.en()
-    );
-    if let Some(c) = &o.claims {
-        line.push_str(&format!(" | {} {}", c.pass_number, c.kind.name()));
-        if let Some(p) = &c.plate {
-            line.push_str(&format!(" 车牌/plate {p}"));
-        }
-        line.push_str(&format!(" 持证人/holder {}", c.holder_name));
-        if let Some(m) = &c.masked_id {
-            line.push_str(&format!(" {m}"));
-        }
-        line.push_str(&format!(
-            " 有效期/valid {} – {}",
-            format_rfc3339(c.not_before),
-            format_rfc3339(c.expires)
-        ));
-    }
-    line
-}
-
-/// Runs `epass verify …`.
-pub fn run_verify(a: VerifyArgs) -> Result<ExitCode> {
-    let mut v = Verifier::new();
-    for r in &a.root {
-        let f: KeyFile = json(r)?;
-        v.add_trust_anchor(f.public()?);
-    }
-    for b in &a.bundle {
-        v.install(&read(b)?)?;
-    }
-    let at = time_arg(a.at.as_deref(), now())?;
-    if v.is_stale(at) {
-        eprintln!("警告 warning: the verifier bundle is older than its max age; synchronise");
-    }
-    let text = match (&a.text, &a.image) {
-        (Some(t), _) => t.trim().to_owned(),
-        (None, Some(p)) => {
-            let found = epass_credential::qr::decode_image(&read(p)?)?;
-            found
-                .iter()
-                .find(|t| t.starts_with("EP"))
-                .or(found.first())
-                .cloned()
-                .unwrap_or_default()
-        }
-        (None, None) => return Err(OfflineCliError::Usage("give TEXT or --image FILE".into())),
-    };
-    let place = a.lon.zip(a.lat);
-    let o = v.verify(&text, &Context { at, place });
-    if a.json {
-        let mut j = o.to_json();
-        j["at"] = serde_json::Value::from(format_rfc3339(at));
-        j["stale_bundle"] = serde_json::Value::from(v.is_stale(at));
-        println!("{j}");
-    } else {
-        println!("{}", human_line(&o));
-    }
-    Ok(ExitCode::from(exit_code(o.verdict)))
 }
 
 /// Prints an offline command's error and gives exit code 2.
