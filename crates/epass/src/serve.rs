@@ -33,6 +33,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tracing::info!(address = %listen, engine = ?state.db.engine(), "epass listening");
     println!("epass listening on http://{listen}");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let refresher = spawn_bundle_refresh(state.clone(), stop_rx.clone());
     let worker = crate::outbox::Worker::from_config(state.db.clone(), &state.config.outbox)
         .map_err(ServeError::Outbox)?
         .spawn(stop_rx);
@@ -44,8 +45,31 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let _ = stop_tx.send(true);
     // The worker finishes the message in hand and stops; its leases expire for any other node.
     let _ = worker.await;
+    let _ = refresher.await;
     tracing::info!("epass stopped");
     Ok(())
+}
+
+/// Keeps every authority's published bundle fresh (see `actions::keys::refresh_bundles`).
+fn spawn_bundle_refresh(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    match crate::actions::keys::refresh_bundles(&state.db, &state.pii).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(bundles = n, "republished stale bundles"),
+                        Err(e) => tracing::warn!(error = %e, "cannot refresh bundles"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
 }
 
 async fn shutdown_signal() {

@@ -321,3 +321,25 @@ pub async fn root_public_key(db: &Db, authority_id: i64) -> ActionResult<PublicK
     PublicKey::from_bytes(parse_alg(&root.alg)?, &root.public_key)
         .map_err(|e| internal("stored public key", e))
 }
+
+/// Publishes a new bundle for every authority whose newest one is older than half its max age,
+/// so checkpoints (and online checks) never hold a stale bundle while the server runs. Returns
+/// how many were published.
+pub async fn refresh_bundles(db: &Db, pii: &PiiKeys) -> ActionResult<usize> {
+    let half_age_ms = i64::try_from(BUNDLE_MAX_AGE_SECONDS).unwrap_or(i64::MAX) * 500;
+    let now = now_ms();
+    let mut published = 0;
+    for authority in orgs::authorities(db.pool()).await? {
+        let Some(issued_at) = keys::latest_bundle_issued_at(db.pool(), authority.id).await? else {
+            continue;
+        };
+        if now - issued_at < half_age_ms {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        publish_bundle(&mut tx, pii, &Actor::default(), &authority).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        published += 1;
+    }
+    Ok(published)
+}

@@ -217,3 +217,17 @@ pub async fn bundle_versions(pool: &sqlx::AnyPool) -> StoreResult<Vec<(i64, i64)
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
 }
+
+/// When the newest bundle of an authority was made, if it has one.
+pub async fn latest_bundle_issued_at(
+    pool: &sqlx::AnyPool,
+    authority_id: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(
+        sqlx::query("SELECT MAX(issued_at) FROM bundles WHERE authority_id = $1")
+            .bind(authority_id)
+            .fetch_one(pool)
+            .await?
+            .try_get(0)?,
+    )
+}

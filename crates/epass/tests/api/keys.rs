@@ -317,3 +317,36 @@ async fn the_cli_lists_rotates_and_withdraws_the_service_keys() {
     let (code, _) = epass(&["keys", "withdraw", "0000000000000000", "--reason", "x"]);
     assert_ne!(code, Some(0), "an unknown key is an error");
 }
+
+#[tokio::test]
+async fn a_bundle_older_than_half_its_max_age_is_republished_and_a_fresh_one_is_not() {
+    let app = spawn_app().await;
+    let world = world::build(&app).await;
+    let authority = world.region_a.id;
+    keys::ensure_authority_keys(app.db(), &app.state.pii, &Actor::default(), authority)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys::refresh_bundles(app.db(), &app.state.pii)
+            .await
+            .unwrap(),
+        0
+    );
+    sqlx::query("UPDATE bundles SET issued_at = issued_at - 13 * 3600000")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        keys::refresh_bundles(app.db(), &app.state.pii)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM bundles").await, 2);
+    assert_eq!(
+        keys::refresh_bundles(app.db(), &app.state.pii)
+            .await
+            .unwrap(),
+        0
+    );
+}
