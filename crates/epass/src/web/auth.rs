@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 
 use super::error::ApiError;
 use crate::actions::{ActionError, Caller};
@@ -15,6 +15,21 @@ use crate::store::{now_ms, tokens, users};
 pub const SESSION_COOKIE: &str = "epass_session";
 /// The header that must carry the session's CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The `Set-Cookie` value of a session (an empty value with max age 0 ends it): HttpOnly,
+/// SameSite=Lax, and Secure when the service is reached over https.
+pub fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.config.public_url().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    );
+    // Tokens are base64url, so the header value is always visible ASCII.
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
 
 /// The peer address, as the audit log records it.
 #[derive(Clone, Debug)]

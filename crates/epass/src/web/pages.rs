@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::auth::{ClientAddr, SESSION_COOKIE, cookie};
+use super::auth::{ClientAddr, SESSION_COOKIE, cookie, session_cookie};
 use crate::actions::auth::{self, NewSession};
 use crate::actions::{Actor, secrets};
 use crate::app::AppState;
@@ -107,19 +107,12 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 fn with_session(session: &NewSession, state: &AppState) -> Response {
-    let secure = if state.config.public_url().starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
     let max_age = state.auth.session_absolute_ms / 1000;
     let mut response = Redirect::to("/").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-        session.token
-    )) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(state, &session.token, max_age),
+    );
     response
 }
 
@@ -313,10 +306,9 @@ pub async fn logout(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("epass_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
     response
 }
 

@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::actions::auth::{self, NewSession};
 use crate::actions::{ActionError, Actor};
 use crate::app::AppState;
-use crate::web::auth::{ClientAddr, SESSION_COOKIE, cookie};
+use crate::web::auth::{ClientAddr, SESSION_COOKIE, cookie, session_cookie};
 use crate::web::error::{ApiError, ApiResult};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -66,19 +66,6 @@ fn anonymous(addr: ClientAddr) -> Actor {
         role: None,
         client_addr: addr.0,
     }
-}
-
-fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.config.public_url().starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
-    );
-    // Tokens are base64url, so the header value is always visible ASCII.
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn logged_in(state: &AppState, session: NewSession) -> Response {
