@@ -197,12 +197,40 @@ fn anonymous(addr: ClientAddr) -> Actor {
     }
 }
 
-fn refused(lang: Lang) -> Response {
-    let msg = match lang {
-        Lang::Zh => "请求来源不明，已拒绝。",
-        Lang::En => "The request did not come from this site and was refused.",
-    };
-    (StatusCode::FORBIDDEN, msg).into_response()
+/// A form posted from another site, refused in the reader's language.
+struct Refused(Lang);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let msg = match self.0 {
+            Lang::Zh => "请求来源不明，已拒绝。",
+            Lang::En => "The request did not come from this site and was refused.",
+        };
+        (StatusCode::FORBIDDEN, msg).into_response()
+    }
+}
+
+/// The language of a form posted from our own pages, or the refusal of one posted from elsewhere.
+fn own_form(headers: &HeaderMap) -> Result<Lang, Refused> {
+    let lang = lang(headers, None);
+    if same_origin(headers) {
+        Ok(lang)
+    } else {
+        Err(Refused(lang))
+    }
+}
+
+/// Home with the new session, or the login page again saying what went wrong.
+fn after_login(
+    state: &AppState,
+    lang: Lang,
+    phone: String,
+    result: crate::actions::ActionResult<NewSession>,
+) -> Response {
+    match result {
+        Ok(session) => with_session(&session, state),
+        Err(e) => login_page(lang, Some(e.message(lang)), phone),
+    }
 }
 
 /// `POST /login`: password login from the form.
@@ -212,22 +240,19 @@ pub async fn login(
     addr: ClientAddr,
     Form(form): Form<PhoneForm>,
 ) -> Response {
-    let lang = lang(&headers, None);
-    if !same_origin(&headers) {
-        return refused(lang);
-    }
-    match auth::login_with_password(
+    let lang = match own_form(&headers) {
+        Ok(lang) => lang,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let result = auth::login_with_password(
         &state.db,
         &state.auth,
         &form.phone,
         &form.password,
         &anonymous(addr),
     )
-    .await
-    {
-        Ok(session) => with_session(&session, &state),
-        Err(e) => login_page(lang, Some(e.message(lang)), form.phone),
-    }
+    .await;
+    after_login(&state, lang, form.phone, result)
 }
 
 /// `POST /login/code/send`: sends a one-time code.
@@ -237,10 +262,10 @@ pub async fn send_code(
     addr: ClientAddr,
     Form(form): Form<PhoneForm>,
 ) -> Response {
-    let lang = lang(&headers, None);
-    if !same_origin(&headers) {
-        return refused(lang);
-    }
+    let lang = match own_form(&headers) {
+        Ok(lang) => lang,
+        Err(refusal) => return refusal.into_response(),
+    };
     let message =
         match auth::request_code(&state.db, &state.auth, &form.phone, &anonymous(addr)).await {
             Ok(()) => match lang {
@@ -259,22 +284,19 @@ pub async fn login_code(
     addr: ClientAddr,
     Form(form): Form<PhoneForm>,
 ) -> Response {
-    let lang = lang(&headers, None);
-    if !same_origin(&headers) {
-        return refused(lang);
-    }
-    match auth::login_with_code(
+    let lang = match own_form(&headers) {
+        Ok(lang) => lang,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let result = auth::login_with_code(
         &state.db,
         &state.auth,
         &form.phone,
         &form.code,
         &anonymous(addr),
     )
-    .await
-    {
-        Ok(session) => with_session(&session, &state),
-        Err(e) => login_page(lang, Some(e.message(lang)), form.phone),
-    }
+    .await;
+    after_login(&state, lang, form.phone, result)
 }
 
 /// `POST /logout`: needs the session's CSRF token from the form.
@@ -294,7 +316,7 @@ pub async fn logout(
     if !same_origin(&headers)
         || !secrets::constant_time_eq(form.csrf.as_bytes(), session.csrf_token.as_bytes())
     {
-        return refused(lang);
+        return Refused(lang).into_response();
     }
     let actor = Actor {
         user_id: Some(session.user_id),
