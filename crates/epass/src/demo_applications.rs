@@ -1,5 +1,6 @@
 //! Demo applications in every state — waiting at level 1 and at level 2, returned, rejected,
-//! issued, suspended and revoked — so each role finds work and history on first start.
+//! issued, suspended and revoked — so each role finds work and history on first start — and an
+//! approved invitation with places for drivers to apply with.
 
 use serde_json::json;
 
@@ -165,5 +166,45 @@ pub async fn seed(
         };
         change_status(&state.db, &state.pii, &level2, pass.id, &input).await?;
     }
+    invitation(state, personnel.id, road_section, &level1, &level2).await
+}
+
+/// A pass request with 20 places, filed by the organisation admin and approved by the authority;
+/// its code is printed so a driver can apply with it at once.
+async fn invitation(
+    state: &AppState,
+    pass_type_id: i64,
+    road_section: i64,
+    admin: &Caller,
+    reviewer: &Caller,
+) -> ActionResult<()> {
+    use crate::actions::invitations::{self, RequestDecision, RequestInput, RequestVerb};
+    let preset = json!({
+        "road_sections": [road_section.to_string()], "holder_category": "supply_delivery",
+        "daily_window": "06:00-22:00",
+    });
+    let input = RequestInput {
+        pass_type_id,
+        org_id: None,
+        places: 20,
+        purpose: "城区生活物资保供运输 / supply runs into town".into(),
+        valid_from: day(0),
+        valid_to: day(30),
+        preset: preset.as_object().cloned().unwrap_or_default(),
+    };
+    let req = invitations::file(&state.db, admin, &input).await?;
+    let link = state.config.public_url();
+    let decision = RequestDecision {
+        action: RequestVerb::Approve,
+        reason_code: None,
+        reason_text: None,
+    };
+    let req = invitations::decide(&state.db, reviewer, &link, req.id, &decision).await?;
+    let code = req.code.as_deref().unwrap_or_default();
+    println!(
+        "Demo invitation code {} (20 places): drivers log in and apply at {}\n",
+        invitations::display_code(code),
+        invitations::join_link(&link, code),
+    );
     Ok(())
 }

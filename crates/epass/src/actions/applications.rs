@@ -5,6 +5,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{ActionError, ActionResult, Caller};
+use crate::domain::calendar::Calendar;
 use crate::domain::eligibility::{CheckOutcome, Facts, TravelWindow};
 use crate::domain::pass_type::{FieldError, FieldValue, LevelScope, Priority, ValidatedForm};
 use crate::domain::roles::Role;
@@ -105,17 +106,64 @@ async fn eligibility(
     ))
 }
 
-/// Submits an application; it waits at level 1 with its deadline and promised date.
-pub async fn submit(
-    db: &Db,
-    pii: &PiiKeys,
-    registry: &dyn RegistrySource,
-    caller: &Caller,
-    input: &SubmitInput,
-) -> ActionResult<Application> {
-    caller.require_scope("applications:write")?;
-    let pt = pass_types::get(db.pool(), input.pass_type_id).await?;
-    let now = now_ms();
+/// An application checked and ready to store: everything the insert (or a resubmission) needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Prepared {
+    pub form: serde_json::Value,
+    pub holder_name: String,
+    pub holder_id_sealed: Option<Vec<u8>>,
+    pub holder_id_masked: Option<String>,
+    pub plate: Option<String>,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    pub eligibility: serde_json::Value,
+    pub level_due_at: i64,
+    pub promised_at: i64,
+}
+
+impl Prepared {
+    /// The row to insert for `applicant` (with `org_id` doing level 1).
+    pub(crate) fn new_application(
+        &self,
+        pt: &PassType,
+        applicant_id: i64,
+        org_id: Option<i64>,
+        request_id: Option<i64>,
+    ) -> NewApplication<'_> {
+        NewApplication {
+            pass_type_id: pt.id,
+            pass_type_version: pt.version,
+            authority_id: pt.authority_id,
+            applicant_id,
+            org_id,
+            request_id,
+            form: &self.form,
+            holder_name: &self.holder_name,
+            holder_id_sealed: self.holder_id_sealed.as_deref(),
+            holder_id_masked: self.holder_id_masked.as_deref(),
+            plate: self.plate.as_deref(),
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            priority: priority_rank(pt.priority),
+            level_due_at: self.level_due_at,
+            promised_at: self.promised_at,
+            eligibility: &self.eligibility,
+        }
+    }
+
+    /// What the audit event of a submission records.
+    pub(crate) fn audited(&self, pt: &PassType) -> serde_json::Value {
+        serde_json::json!({
+            "pass_type": pt.code, "plate": self.plate, "holder": self.holder_name,
+            "id_number": self.holder_id_masked, "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+        })
+    }
+}
+
+/// Refuses a pass type that takes no applications, or an applicant who did not accept the
+/// agreement.
+pub(crate) fn require_open(pt: &PassType, agreed: bool, now: i64) -> ActionResult<()> {
     if !pt.is_active(now) {
         return Err(ActionError::invalid_msg(
             "pass_type_id",
@@ -124,7 +172,7 @@ pub async fn submit(
             "This pass type is not open for applications.",
         ));
     }
-    if !input.agreed {
+    if !agreed {
         return Err(ActionError::invalid_msg(
             "agreed",
             "application.agreement_required",
@@ -132,11 +180,35 @@ pub async fn submit(
             "Read the instructions and accept the agreement first.",
         ));
     }
+    Ok(())
+}
+
+/// Checks a form against its pass type (fields, period, holder, eligibility), seals the ID
+/// number and dates the first level and the promise. `within` bounds the period (an invitation's).
+pub(crate) async fn prepare(
+    pii: &PiiKeys,
+    registry: &dyn RegistrySource,
+    pt: &PassType,
+    calendar: &Calendar,
+    values: &serde_json::Map<String, serde_json::Value>,
+    within: Option<(i64, i64)>,
+    now: i64,
+) -> ActionResult<Prepared> {
     let form = pt
         .definition
-        .validate_form(&input.values)
+        .validate_form(values)
         .map_err(ActionError::InvalidForm)?;
-    let (from, until) = validity(&pt, &form, now)?;
+    let (from, until) = validity(pt, &form, now)?;
+    if let Some((start, end)) = within
+        && (from < start || until > end)
+    {
+        return Err(ActionError::invalid_msg(
+            "valid_to",
+            "application.outside_request_period",
+            "有效期须在申报单的有效期之内。",
+            "The period must lie within the pass request's period.",
+        ));
+    }
     let holder_name = holder_name(&form).ok_or_else(|| {
         ActionError::invalid_msg(
             "driver_name",
@@ -150,8 +222,6 @@ pub async fn submit(
         .map(|id| pii.seal(id))
         .transpose()
         .map_err(|e| ActionError::Internal(format!("sealing an ID number: {e}")))?;
-    let applicant = users::get(db.pool(), caller.user_id).await?;
-    let calendar = crate::actions::pass_types::calendar(db, pt.authority_id).await?;
     let submitted = datetime(now);
     let promised = calendar.add_working_days(submitted, pt.definition.promised_working_days);
     let first =
@@ -159,40 +229,46 @@ pub async fn submit(
             ActionError::Internal(format!("pass type {} has no review level", pt.id))
         })?;
     let due = calendar.add_working_days(submitted, first.time_limit_working_days);
-    let stored = stored_form(&form, &input.values);
-    let eligibility = eligibility(registry, &pt, &form, from, until).await?;
-    let masked = id.map(|id| id.masked().to_string());
-    let plate = form.plate().map(|p| p.as_str().to_owned());
+    let eligibility = eligibility(registry, pt, &form, from, until).await?;
+    Ok(Prepared {
+        form: stored_form(&form, values),
+        holder_name,
+        holder_id_sealed: sealed,
+        holder_id_masked: id.map(|id| id.masked().to_string()),
+        plate: form.plate().map(|p| p.as_str().to_owned()),
+        valid_from: from,
+        valid_until: until,
+        eligibility,
+        level_due_at: ms(due),
+        promised_at: ms(promised),
+    })
+}
+
+/// Submits an application; it waits at level 1 with its deadline and promised date.
+pub async fn submit(
+    db: &Db,
+    pii: &PiiKeys,
+    registry: &dyn RegistrySource,
+    caller: &Caller,
+    input: &SubmitInput,
+) -> ActionResult<Application> {
+    caller.require_scope("applications:write")?;
+    let pt = pass_types::get(db.pool(), input.pass_type_id).await?;
+    let now = now_ms();
+    require_open(&pt, input.agreed, now)?;
+    let applicant = users::get(db.pool(), caller.user_id).await?;
+    let calendar = crate::actions::pass_types::calendar(db, pt.authority_id).await?;
+    let prepared = prepare(pii, registry, &pt, &calendar, &input.values, None, now).await?;
 
     let mut tx = db.begin().await?;
     let app = applications::insert(
         &mut tx,
-        &NewApplication {
-            pass_type_id: pt.id,
-            pass_type_version: pt.version,
-            authority_id: pt.authority_id,
-            applicant_id: applicant.id,
-            org_id: applicant.org_id,
-            form: &stored,
-            holder_name: &holder_name,
-            holder_id_sealed: sealed.as_deref(),
-            holder_id_masked: masked.as_deref(),
-            plate: plate.as_deref(),
-            valid_from: from,
-            valid_until: until,
-            priority: priority_rank(pt.priority),
-            level_due_at: ms(due),
-            promised_at: ms(promised),
-            eligibility: &eligibility,
-        },
+        &prepared.new_application(&pt, applicant.id, applicant.org_id, None),
     )
     .await?;
     let actor = caller.actor(Some(Role::Applicant));
     let mut event = actor.event("application.submitted", "application", app.id);
-    event.after = Some(serde_json::json!({
-        "pass_type": pt.code, "plate": plate, "holder": holder_name, "id_number": masked,
-        "valid_from": from, "valid_until": until,
-    }));
+    event.after = Some(prepared.audited(&pt));
     audit::insert(&mut tx, &event).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(app)

@@ -3,13 +3,18 @@
 
 pub mod applications;
 pub mod auth;
+pub mod bulk_apply;
 pub mod checkpoints;
 pub mod checks;
+pub mod invitation_codes;
+pub mod invitations;
 pub mod issuance;
+pub mod join;
 pub mod keys;
 pub mod orgs;
 pub mod pass_types;
 pub mod passes;
+pub mod resubmit;
 pub mod review;
 pub mod tokens;
 pub mod users;

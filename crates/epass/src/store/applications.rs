@@ -15,6 +15,8 @@ pub struct Application {
     pub authority_id: i64,
     pub applicant_id: i64,
     pub org_id: Option<i64>,
+    /// The pass request (invitation) it was filed against, if any.
+    pub request_id: Option<i64>,
     /// The submitted values; ID numbers appear masked.
     pub form: serde_json::Value,
     pub holder_name: String,
@@ -50,6 +52,7 @@ pub struct NewApplication<'a> {
     pub authority_id: i64,
     pub applicant_id: i64,
     pub org_id: Option<i64>,
+    pub request_id: Option<i64>,
     pub form: &'a serde_json::Value,
     pub holder_name: &'a str,
     pub holder_id_sealed: Option<&'a [u8]>,
@@ -66,7 +69,7 @@ pub struct NewApplication<'a> {
 const COLUMNS: &str = "id, pass_type_id, pass_type_version, authority_id, applicant_id, org_id, \
      form, holder_name, holder_id_masked, plate, valid_from, valid_until, status, level, priority, \
      level_due_at, promised_at, eligibility, round, version, submitted_at, updated_at, \
-     holder_id_sealed";
+     holder_id_sealed, request_id";
 
 fn from_row(row: &AnyRow) -> StoreResult<Application> {
     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
@@ -94,6 +97,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Application> {
         submitted_at: row.try_get(20)?,
         updated_at: row.try_get(21)?,
         holder_id_sealed: row.try_get(22)?,
+        request_id: row.try_get(23)?,
     })
 }
 
@@ -103,9 +107,9 @@ pub async fn insert(tx: &mut Tx, new: &NewApplication<'_>) -> StoreResult<Applic
         "INSERT INTO applications (pass_type_id, pass_type_version, authority_id, applicant_id, \
          org_id, form, holder_name, holder_id_sealed, holder_id_masked, plate, valid_from, \
          valid_until, status, level, priority, level_due_at, promised_at, eligibility, \
-         submitted_at, updated_at) \
+         submitted_at, updated_at, request_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'in_review', 1, $13, $14, \
-         $15, $16, $17, $17) RETURNING id",
+         $15, $16, $17, $17, $18) RETURNING id",
     )
     .bind(new.pass_type_id)
     .bind(new.pass_type_version)
@@ -124,6 +128,7 @@ pub async fn insert(tx: &mut Tx, new: &NewApplication<'_>) -> StoreResult<Applic
     .bind(new.promised_at)
     .bind(new.eligibility.to_string())
     .bind(now)
+    .bind(new.request_id)
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;

@@ -264,6 +264,56 @@ pub const ROUTES: &[Route] = &[
         access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
     },
     Route {
+        method: "POST",
+        path: "/api/v1/applications/{id}/resubmit",
+        access: Access::Own,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/applications/bulk",
+        access: Access::Scoped(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/pass-requests",
+        access: Access::ScopedList(STAFF_READERS),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/pass-requests",
+        access: Access::Scoped(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/pass-requests/{id}",
+        access: Access::Scoped(STAFF_READERS),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/pass-requests/{id}/decision",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/pass-requests/{id}/close",
+        access: Access::Scoped(&[Role::OrgAdmin, Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/pass-requests/{id}/qr",
+        access: Access::Scoped(STAFF_READERS),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/invitations/{code}",
+        access: Access::AnyUser,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/invitations/{code}/applications",
+        access: Access::Own,
+    },
+    Route {
         method: "GET",
         path: "/api/v1/passes/{id}",
         access: Access::Scoped(&[Role::OrgAdmin]),
@@ -392,6 +442,7 @@ async fn application_in(app: &TestApp, target: &Fixture, n: usize) -> i64 {
             authority_id: authority_of(&target.org),
             applicant_id: target.user_id,
             org_id: Some(target.org.id),
+            request_id: None,
             form: &form,
             holder_name: "张三",
             holder_id_sealed: None,
@@ -438,6 +489,93 @@ async fn pass_in(app: &TestApp, target: &Fixture, n: usize) -> (i64, String) {
     .unwrap();
     tx.commit().await.unwrap();
     (pass.id, pass.pass_number)
+}
+
+/// A pass request of the target's organisation, filed by the target's user; approved (with its
+/// invitation code) when `approve`.
+async fn request_in(app: &TestApp, target: &Fixture, n: usize, approve: bool) -> (i64, String) {
+    let pass_type = pass_type_in(app, &target.org, n).await;
+    let now = epass::store::now_ms();
+    let preset = json!({});
+    let mut tx = app.db().begin().await.unwrap();
+    let req = epass::store::invitations::insert(
+        &mut tx,
+        &epass::store::invitations::NewPassRequest {
+            pass_type_id: pass_type,
+            authority_id: authority_of(&target.org),
+            org_id: target.org.id,
+            requested_by: target.user_id,
+            purpose: "测试",
+            places: 3,
+            preset: &preset,
+            valid_from: now,
+            valid_until: now + 5 * 86_400_000,
+        },
+    )
+    .await
+    .unwrap();
+    let code = epass::actions::invitations::new_code();
+    if approve {
+        assert!(
+            epass::store::invitations::approve(&mut tx, req.id, target.user_id, &code, None)
+                .await
+                .unwrap()
+        );
+    }
+    tx.commit().await.unwrap();
+    (req.id, code)
+}
+
+/// Today and in five days, as form dates (China time).
+fn form_days() -> (String, String) {
+    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(8)).date();
+    (
+        today.to_string(),
+        (today + time::Duration::days(5)).to_string(),
+    )
+}
+
+/// A fleet file of one good line for a pass type of the target's authority.
+async fn bulk_call(app: &TestApp, session: &Session, target: &Fixture, n: usize) -> (u16, Value) {
+    let csv = "plate,vehicle_type,owner_name,unresolved_violations,legal_status,updated_at\n\
+               蒙K12345,小型汽车,张三,0,normal,2026-01-01\n";
+    let origin = epass::registry::Origin {
+        file_name: "vehicles.csv",
+        actor: "test",
+    };
+    epass::registry::import(
+        app.db(),
+        &app.state.pii,
+        epass::registry::RegistryKind::Vehicles,
+        &origin,
+        csv.as_bytes(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let (from, to) = form_days();
+    let file = format!(
+        "plate,vehicle_type,driver_name,id_number,holder_category,road_sections,daily_window,valid_from,valid_to\n\
+         蒙K12345,small_car,张三,11010519491231002X,command_staff,1,06:00-22:00,{from},{to}\n"
+    );
+    let url = format!(
+        "/api/v1/applications/bulk?pass_type_id={}&org_id={}&agreed=true",
+        pass_type_in(app, &target.org, n).await,
+        target.org.id
+    );
+    let resp = app
+        .http
+        .post(app.url(&url))
+        .header("cookie", format!("epass_session={}", session.cookie))
+        .header("x-csrf-token", &session.csrf)
+        .header("content-type", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body = serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null);
+    (status, body)
 }
 
 /// A zone of the target's authority, as a GeoJSON Feature.
@@ -651,6 +789,59 @@ async fn call(
                                       "checked_at": epass::store::now_ms() }] }),
             ),
         ),
+        ("POST", "/api/v1/applications/bulk") => {
+            return bulk_call(app, session, target, n).await;
+        }
+        ("POST", "/api/v1/pass-requests") => {
+            let (from, to) = form_days();
+            (
+                route.path.to_owned(),
+                Some(
+                    json!({ "pass_type_id": pass_type_in(app, &target.org, n).await,
+                             "org_id": org, "places": 2, "purpose": "测试",
+                             "valid_from": from, "valid_to": to }),
+                ),
+            )
+        }
+        ("GET", "/api/v1/pass-requests") => {
+            request_in(app, target, n, false).await;
+            (route.path.to_owned(), None)
+        }
+        ("GET", "/api/v1/pass-requests/{id}") => (
+            format!(
+                "/api/v1/pass-requests/{}",
+                request_in(app, target, n, false).await.0
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/pass-requests/{id}/decision") => (
+            format!(
+                "/api/v1/pass-requests/{}/decision",
+                request_in(app, target, n, false).await.0
+            ),
+            Some(json!({ "action": "approve" })),
+        ),
+        ("POST", "/api/v1/pass-requests/{id}/close") => (
+            format!(
+                "/api/v1/pass-requests/{}/close",
+                request_in(app, target, n, true).await.0
+            ),
+            Some(json!({})),
+        ),
+        ("GET", "/api/v1/pass-requests/{id}/qr") => (
+            format!(
+                "/api/v1/pass-requests/{}/qr",
+                request_in(app, target, n, true).await.0
+            ),
+            None,
+        ),
+        ("GET", "/api/v1/invitations/{code}") => (
+            format!(
+                "/api/v1/invitations/{}",
+                request_in(app, target, n, true).await.1
+            ),
+            None,
+        ),
         (_, path) => (path.to_owned(), None),
     };
     let reply = app
@@ -713,6 +904,9 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
                         if roles.contains(role) {
                             let (key, id) = if route.path.ends_with("/users") {
                                 ("id", fixture.user_id)
+                            } else if route.path.ends_with("/pass-requests") {
+                                // Pass requests are listed with the organisation filing them.
+                                ("org_id", fixture.org.id)
                             } else if route.path.ends_with("/checkpoints") {
                                 // Checkpoints are listed with their owning organisation.
                                 ("org_id", fixture.org.id)

@@ -6,10 +6,12 @@
 
 mod accounts;
 mod authz;
+mod bulk_apply;
 mod cli_offline;
 mod demo;
 mod flows;
 mod helpers;
+mod invitations;
 mod keys;
 mod ops;
 mod outbox;
@@ -17,6 +19,7 @@ mod pages;
 mod pass_types;
 mod pii;
 mod registries;
+mod resubmit;
 mod store;
 mod world;
 mod zones;

@@ -7,9 +7,11 @@ use axum::http::StatusCode;
 use super::{Page, PageQuery};
 use crate::actions::Caller;
 use crate::actions::applications::{self as app_actions, SubmitInput};
+use crate::actions::resubmit::ResubmitInput;
 use crate::actions::review::{self, Decided, DecisionInput, QueueItem};
 use crate::app::AppState;
 use crate::store::applications::{self, Application, Decision};
+use crate::store::rounds::{self, Round};
 use crate::web::error::{ApiResult, Problem};
 
 /// Submits an application (the direct flow).
@@ -48,7 +50,10 @@ pub async fn mine(
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ApplicationView {
     pub application: Application,
+    /// Every decision, of every round.
     pub decisions: Vec<Decision>,
+    /// The earlier rounds' forms, when it was returned and resubmitted (oldest first).
+    pub rounds: Vec<Round>,
 }
 
 /// One application: its applicant, its reviewers and supervisors may read it.
@@ -62,10 +67,36 @@ pub async fn get_one(
 ) -> ApiResult<Json<ApplicationView>> {
     let application = app_actions::get(&state.db, &caller, id).await?;
     let decisions = applications::decisions(state.db.pool(), id).await?;
+    let rounds = rounds::list(state.db.pool(), id).await?;
     Ok(Json(ApplicationView {
         application,
         decisions,
+        rounds,
     }))
+}
+
+/// Corrects and resubmits a returned application (its applicant only): checked again, a new
+/// round at level 1 with a new promised date; earlier rounds stay in its history.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/resubmit", tag = "applications",
+    request_body = ResubmitInput, params(("id" = i64, Path, description = "Application id")),
+    responses((status = 200, body = Application), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn resubmit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<ResubmitInput>,
+) -> ApiResult<Json<Application>> {
+    let app = crate::actions::resubmit::resubmit(
+        &state.db,
+        &state.pii,
+        state.registry.as_ref(),
+        &caller,
+        id,
+        &body,
+    )
+    .await?;
+    Ok(Json(app))
 }
 
 /// Decides the current review level: approve, reject (reason code and text) or return.

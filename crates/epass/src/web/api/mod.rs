@@ -3,8 +3,10 @@
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod bulk_apply;
 pub mod bundle;
 pub mod checkpoints;
+pub mod invitations;
 pub mod orgs;
 pub mod pass_types;
 pub mod passes;
@@ -122,6 +124,16 @@ impl<T> Page<T> {
         applications::get_one,
         applications::decide,
         applications::queue,
+        applications::resubmit,
+        bulk_apply::bulk,
+        invitations::file,
+        invitations::list,
+        invitations::get_one,
+        invitations::decide,
+        invitations::close,
+        invitations::qr,
+        invitations::lookup,
+        invitations::apply,
         passes::get_one,
         passes::qr,
         passes::change_status,
@@ -181,6 +193,23 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}", get(applications::get_one))
         .route("/applications/{id}/decisions", post(applications::decide))
         .route("/reviews/queue", get(applications::queue))
+        .route("/applications/{id}/resubmit", post(applications::resubmit))
+        .route(
+            "/applications/bulk",
+            post(bulk_apply::bulk).layer(axum::extract::DefaultBodyLimit::max(
+                crate::actions::bulk_apply::MAX_BYTES,
+            )),
+        )
+        .route(
+            "/pass-requests",
+            get(invitations::list).post(invitations::file),
+        )
+        .route("/pass-requests/{id}", get(invitations::get_one))
+        .route("/pass-requests/{id}/decision", post(invitations::decide))
+        .route("/pass-requests/{id}/close", post(invitations::close))
+        .route("/pass-requests/{id}/qr", get(invitations::qr))
+        .route("/invitations/{code}", get(invitations::lookup))
+        .route("/invitations/{code}/applications", post(invitations::apply))
         .route("/passes/{id}", get(passes::get_one))
         .route("/passes/{id}/qr", get(passes::qr))
         .route("/passes/{id}/status", post(passes::change_status))
