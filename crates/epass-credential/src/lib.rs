@@ -89,6 +89,7 @@ pub mod encoding;
 pub mod geo;
 pub mod issue;
 pub mod keys;
+pub mod merkle;
 pub mod outcome;
 #[cfg(feature = "qr")]
 pub mod qr;

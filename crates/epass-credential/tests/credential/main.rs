@@ -4,6 +4,7 @@
 mod bundle;
 mod common;
 mod format;
+mod merkle;
 mod props;
 #[cfg(feature = "qr")]
 mod qr;
