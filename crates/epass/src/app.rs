@@ -22,6 +22,8 @@ pub struct AppState {
     pub verifier: Arc<crate::actions::checks::OnlineVerifier>,
     /// Where eligibility checks read registries (those kept in epass by default).
     pub registry: Arc<dyn crate::registry::RegistrySource>,
+    /// Where uploaded documents' bytes live (a folder or an S3-compatible bucket).
+    pub documents: Arc<crate::document_store::DocumentStore>,
 }
 
 /// Why the application could not start.
@@ -32,6 +34,8 @@ pub enum StartError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Documents(#[from] crate::document_store::DocumentStoreError),
 }
 
 impl AppState {
@@ -39,7 +43,10 @@ impl AppState {
     pub async fn new(config: Config) -> Result<Self, StartError> {
         let master = config.master_key()?;
         let db = Db::open(&config.database_url()).await?;
-        Ok(Self::with_db(config, db, &master))
+        let state = Self::with_db(config, db, &master);
+        // A wrong document store setting stops the start, not the first upload.
+        state.documents.store()?;
+        Ok(state)
     }
 
     pub fn with_db(config: Config, db: Db, master: &[u8; 32]) -> Self {
@@ -50,8 +57,10 @@ impl AppState {
             config.session_idle_minutes,
             config.session_absolute_hours,
         );
+        let documents = Arc::new(crate::document_store::DocumentStore::from_config(&config));
         Self {
             db,
+            documents,
             config: Arc::new(config),
             registry,
             pii,

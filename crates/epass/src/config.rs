@@ -15,6 +15,15 @@
 //! | `outbox.http_url`     | `EPASS_SMS_HTTP_URL`         | none                           |
 //! | `outbox.http_headers` | `EPASS_SMS_HTTP_HEADERS`     | none, `Name: value` lines separated by `;` |
 //! | `outbox.http_body`    | `EPASS_SMS_HTTP_BODY`        | `{"to":"{{to}}","text":"{{body}}"}` |
+//! | `documents.store`     | `EPASS_DOCUMENTS_STORE`      | `local` (`<data_dir>/documents`) or `s3` |
+//! | `documents.max_bytes` | `EPASS_DOCUMENTS_MAX_BYTES`  | `5242880` (5 MiB) per upload   |
+//! | `documents.owed_max_days` | `EPASS_OWED_MAX_DAYS`    | `30`: latest deadline for owed documents |
+//! | `documents.s3_bucket` | `EPASS_S3_BUCKET`            | none (`AWS_*` variables also apply) |
+//! | `documents.s3_endpoint` | `EPASS_S3_ENDPOINT`        | AWS; e.g. `http://127.0.0.1:9000` for MinIO |
+//! | `documents.s3_region` | `EPASS_S3_REGION`            | `us-east-1`                    |
+//! | `documents.s3_access_key_id` | `EPASS_S3_ACCESS_KEY_ID` | none                        |
+//! | `documents.s3_secret_access_key` | `EPASS_S3_SECRET_ACCESS_KEY` | none                |
+//! | `documents.s3_allow_http` | `EPASS_S3_ALLOW_HTTP`    | `false`                        |
 //!
 //! The master key (32 bytes, hex) protects ID numbers at rest and, later, signing keys. Losing it
 //! makes the stored ID numbers unreadable; keep it outside the database backups.
@@ -41,6 +50,51 @@ pub struct Config {
     /// Sessions end this many hours after login whatever the activity.
     pub session_absolute_hours: i64,
     pub outbox: OutboxConfig,
+    pub documents: DocumentsConfig,
+}
+
+/// Where uploaded documents are kept, and how large they may be.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentsConfig {
+    pub store: DocumentStoreKind,
+    /// Largest upload accepted, in bytes.
+    pub max_bytes: u64,
+    /// The latest deadline a reviewer may give for owed documents, in days from today.
+    pub owed_max_days: i64,
+    pub s3_bucket: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    /// Plain HTTP to the endpoint (a MinIO on the same host); HTTPS otherwise.
+    pub s3_allow_http: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentStoreKind {
+    /// A folder: `<data_dir>/documents`.
+    #[default]
+    Local,
+    /// An S3-compatible bucket.
+    S3,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        Self {
+            store: DocumentStoreKind::Local,
+            max_bytes: 5 << 20,
+            owed_max_days: 30,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -87,6 +141,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             outbox: OutboxConfig::default(),
+            documents: DocumentsConfig::default(),
         }
     }
 }
@@ -223,6 +278,58 @@ impl Config {
         if let Some(v) = get("EPASS_SMS_HTTP_BODY") {
             self.outbox.http_body = v;
         }
+        self.apply_documents_env(&get)?;
+        Ok(())
+    }
+
+    fn apply_documents_env(
+        &mut self,
+        get: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let docs = &mut self.documents;
+        if let Some(v) = get("EPASS_DOCUMENTS_STORE") {
+            docs.store = match v.as_str() {
+                "local" => DocumentStoreKind::Local,
+                "s3" => DocumentStoreKind::S3,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "EPASS_DOCUMENTS_STORE",
+                        why: format!("expected local or s3, got {other:?}"),
+                    });
+                }
+            };
+        }
+        let number = |name: &'static str, v: String| {
+            v.parse::<u64>().map_err(|e| ConfigError::Env {
+                name,
+                why: e.to_string(),
+            })
+        };
+        if let Some(v) = get("EPASS_DOCUMENTS_MAX_BYTES") {
+            docs.max_bytes = number("EPASS_DOCUMENTS_MAX_BYTES", v)?;
+        }
+        if let Some(v) = get("EPASS_OWED_MAX_DAYS") {
+            docs.owed_max_days = number("EPASS_OWED_MAX_DAYS", v)?.min(366) as i64;
+        }
+        for (name, slot) in [
+            ("EPASS_S3_BUCKET", &mut docs.s3_bucket),
+            ("EPASS_S3_ENDPOINT", &mut docs.s3_endpoint),
+            ("EPASS_S3_REGION", &mut docs.s3_region),
+            ("EPASS_S3_ACCESS_KEY_ID", &mut docs.s3_access_key_id),
+            ("EPASS_S3_SECRET_ACCESS_KEY", &mut docs.s3_secret_access_key),
+        ] {
+            if let Some(v) = get(name) {
+                *slot = Some(v);
+            }
+        }
+        if let Some(v) = get("EPASS_S3_ALLOW_HTTP") {
+            docs.s3_allow_http =
+                v.parse()
+                    .map_err(|e: std::str::ParseBoolError| ConfigError::Env {
+                        name: "EPASS_S3_ALLOW_HTTP",
+                        why: e.to_string(),
+                    })?;
+        }
         Ok(())
     }
 
@@ -331,6 +438,30 @@ mod tests {
             .apply_env(|name| (name == "EPASS_LISTEN").then(|| "nowhere".into()))
             .expect_err("invalid address");
         assert!(err.to_string().contains("EPASS_LISTEN"));
+    }
+
+    #[test]
+    fn document_settings_default_to_a_local_folder_and_5_mib_and_follow_the_environment() {
+        let mut config = Config::default();
+        assert_eq!(config.documents.store, DocumentStoreKind::Local);
+        assert_eq!(config.documents.max_bytes, 5 * 1024 * 1024);
+        config
+            .apply_env(|name| match name {
+                "EPASS_DOCUMENTS_STORE" => Some("s3".into()),
+                "EPASS_DOCUMENTS_MAX_BYTES" => Some("1000".into()),
+                "EPASS_S3_BUCKET" => Some("passes".into()),
+                "EPASS_S3_ALLOW_HTTP" => Some("true".into()),
+                _ => None,
+            })
+            .expect("valid environment");
+        assert_eq!(config.documents.store, DocumentStoreKind::S3);
+        assert_eq!(config.documents.max_bytes, 1000);
+        assert_eq!(config.documents.s3_bucket.as_deref(), Some("passes"));
+        assert!(config.documents.s3_allow_http);
+        let err = config
+            .apply_env(|name| (name == "EPASS_DOCUMENTS_STORE").then(|| "ftp".into()))
+            .expect_err("unknown store");
+        assert!(err.to_string().contains("EPASS_DOCUMENTS_STORE"));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     println!("epass listening on http://{listen}");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let refresher = spawn_bundle_refresh(state.clone(), stop_rx.clone());
+    let owed_sweeper = spawn_owed_sweep(state.clone(), stop_rx.clone());
     let worker = crate::outbox::Worker::from_config(state.db.clone(), &state.config.outbox)
         .map_err(ServeError::Outbox)?
         .spawn(stop_rx);
@@ -46,6 +47,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     // The worker finishes the message in hand and stops; its leases expire for any other node.
     let _ = worker.await;
     let _ = refresher.await;
+    let _ = owed_sweeper.await;
     tracing::info!("epass stopped");
     Ok(())
 }
@@ -64,6 +66,31 @@ fn spawn_bundle_refresh(
                         Ok(0) => {}
                         Ok(n) => tracing::info!(bundles = n, "republished stale bundles"),
                         Err(e) => tracing::warn!(error = %e, "cannot refresh bundles"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
+}
+
+/// Every minute: reminders for documents owed, and suspension when their deadline has passed
+/// (see `actions::owed::sweep`; safe on several nodes at once).
+fn spawn_owed_sweep(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    let now = crate::store::now_ms();
+                    match crate::actions::owed::sweep(&state.db, &state.pii, now).await {
+                        Ok(r) if r == crate::actions::owed::SweepReport::default() => {}
+                        Ok(r) => tracing::info!(reminded = r.reminded, suspended = r.suspended,
+                            lapsed = r.lapsed, "owed documents swept"),
+                        Err(e) => tracing::warn!(error = %e, "cannot sweep owed documents"),
                     }
                 }
                 _ = stop.changed() => break,

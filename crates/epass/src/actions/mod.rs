@@ -6,12 +6,14 @@ pub mod auth;
 pub mod bulk_apply;
 pub mod checkpoints;
 pub mod checks;
+pub mod documents;
 pub mod invitation_codes;
 pub mod invitations;
 pub mod issuance;
 pub mod join;
 pub mod keys;
 pub mod orgs;
+pub mod owed;
 pub mod pass_types;
 pub mod passes;
 pub mod resubmit;
@@ -154,6 +156,16 @@ pub enum ActionError {
     Locked { until_ms: i64 },
     #[error("wrong phone number, code or password")]
     BadCredentials,
+    /// An upload larger than allowed; nothing was kept.
+    #[error("too large: more than {max_bytes} bytes")]
+    TooLarge { max_bytes: u64 },
+    /// An upload whose content is of a type not accepted (decided by the bytes, not the name).
+    #[error("unsupported content: {code}")]
+    UnsupportedContent {
+        code: &'static str,
+        zh: String,
+        en: String,
+    },
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -206,6 +218,8 @@ impl Localized for ActionError {
             ActionError::Throttled { .. } => "throttled",
             ActionError::Locked { .. } => "account_locked",
             ActionError::BadCredentials => "bad_credentials",
+            ActionError::TooLarge { .. } => "document.too_large",
+            ActionError::UnsupportedContent { code, .. } => code,
             ActionError::Store(_) | ActionError::Internal(_) => "internal",
         }
     }
@@ -248,6 +262,19 @@ impl Localized for ActionError {
                 "手机号、验证码或密码错误。".into(),
                 "Wrong phone number, code or password.".into(),
             ),
+            ActionError::TooLarge { max_bytes } => (
+                format!(
+                    "文件过大：不得超过 {} 字节（{:.1} MiB）。",
+                    max_bytes,
+                    *max_bytes as f64 / 1_048_576.0
+                ),
+                format!(
+                    "The file is too large: at most {} bytes ({:.1} MiB).",
+                    max_bytes,
+                    *max_bytes as f64 / 1_048_576.0
+                ),
+            ),
+            ActionError::UnsupportedContent { zh, en, .. } => (zh.clone(), en.clone()),
             ActionError::Store(_) | ActionError::Internal(_) => (
                 "服务器内部错误，请稍后再试。".into(),
                 "Internal error; please try again later.".into(),

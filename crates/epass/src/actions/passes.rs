@@ -94,7 +94,25 @@ pub async fn change_status(
     }
     let pass = passes::get(db.pool(), pass_id).await?;
     let role = manager_role(db, caller, &pass).await?;
-    let (from, to, action, zh, en) = input.action.spec();
+    let actor = caller.actor(Some(role));
+    let mut tx = db.begin().await?;
+    let updated = change_status_in(&mut tx, pii, &actor, &pass, input.action, reason).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(updated)
+}
+
+/// Changes a pass's status inside `tx` for an actor already authorised (a manager, or the
+/// system when documents owed were not supplied in time): audited, republished for offline
+/// checkpoints, told to the holder.
+pub(crate) async fn change_status_in(
+    tx: &mut crate::store::Tx,
+    pii: &PiiKeys,
+    actor: &super::Actor,
+    pass: &Pass,
+    change: StatusChange,
+    reason: &str,
+) -> ActionResult<Pass> {
+    let (from, to, action, zh, en) = change.spec();
     let from = if from.is_empty() {
         pass.status.as_str()
     } else {
@@ -103,30 +121,26 @@ pub async fn change_status(
     if pass.status == "revoked" || pass.status != from {
         return Err(ActionError::Conflict("pass.status_unchanged"));
     }
-    let actor = caller.actor(Some(role));
-    let authority = orgs::get(db.pool(), pass.authority_id).await?;
-    let mut tx = db.begin().await?;
-    if !passes::set_status(&mut tx, pass.id, from, to).await? {
+    let authority = orgs::get(&mut **tx, pass.authority_id).await?;
+    if !passes::set_status(tx, pass.id, from, to).await? {
         return Err(ActionError::Conflict("pass.status_unchanged"));
     }
     if to == "revoked" {
         // A revoked pass no longer holds its vehicle's days: a new pass may be issued.
-        passes::release_vehicle_days(&mut tx, pass.id).await?;
+        passes::release_vehicle_days(tx, pass.id).await?;
     }
     let mut event = actor.event(action, "pass", &pass.pass_number);
     event.before = Some(serde_json::json!({ "status": pass.status }));
     event.after = Some(serde_json::json!({ "status": to, "reason": reason }));
-    audit::insert(&mut tx, &event).await?;
-    crate::actions::keys::publish_bundle(&mut tx, pii, &actor, &authority).await?;
-    let holder = users::get(&mut *tx, pass.holder_id).await?;
+    audit::insert(tx, &event).await?;
+    crate::actions::keys::publish_bundle(tx, pii, actor, &authority).await?;
+    let holder = users::get(&mut **tx, pass.holder_id).await?;
     let body = format!(
         "【epass】您的通行证 {n} {zh}，理由：{reason}。Your pass {n} {en}: {reason}.",
         n = pass.pass_number
     );
-    outbox::enqueue(&mut tx, Channel::Sms, &holder.phone, "", &body).await?;
-    let updated = passes::get(&mut *tx, pass.id).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(updated)
+    outbox::enqueue(tx, Channel::Sms, &holder.phone, "", &body).await?;
+    Ok(passes::get(&mut **tx, pass.id).await?)
 }
 
 /// A pass, for its holder or those who manage it.

@@ -43,6 +43,15 @@ pub struct DecisionInput {
     pub version: i64,
 }
 
+/// A decision as the API takes it: with a final approval, the documents still owed (容缺受理).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct DecisionRequest {
+    #[serde(flatten)]
+    pub decision: DecisionInput,
+    #[serde(flatten)]
+    pub owed: super::owed::OwedInput,
+}
+
 /// The result of a decision.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Decided {
@@ -73,6 +82,23 @@ pub async fn decide(
     caller: &Caller,
     application_id: i64,
     input: &DecisionInput,
+) -> ActionResult<Decided> {
+    let none = super::owed::OwedInput::default();
+    decide_owing(db, pii, link_base, caller, application_id, input, &none, 0).await
+}
+
+/// Decides the current level; a final approval may name documents owed and their deadline, at
+/// most `owed_max_days` ahead.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_owing(
+    db: &Db,
+    pii: &PiiKeys,
+    link_base: &str,
+    caller: &Caller,
+    application_id: i64,
+    input: &DecisionInput,
+    owed: &super::owed::OwedInput,
+    owed_max_days: i64,
 ) -> ActionResult<Decided> {
     caller.require_scope("reviews:write")?;
     let app = applications::get(db.pool(), application_id).await?;
@@ -126,6 +152,18 @@ pub async fn decide(
         }
     };
     let last_level = app.level as usize >= pt.definition.workflow.len();
+    let owed_plan = if owed.owed_documents.is_empty() && owed.owed_until.is_none() {
+        None
+    } else if input.action == Verb::Approve && last_level {
+        super::owed::plan(owed, &pt, crate::store::now_ms(), owed_max_days)?
+    } else {
+        return Err(ActionError::invalid_msg(
+            "owed_documents",
+            "review.owed_only_final_approval",
+            "只有最终审批通过时才能容缺受理。",
+            "Documents can be owed only with the final approval.",
+        ));
+    };
     let calendar = crate::actions::pass_types::calendar(db, app.authority_id).await?;
     let next_due = match (
         input.action,
@@ -176,12 +214,21 @@ pub async fn decide(
     event.after = Some(serde_json::json!({
         "action": input.action.as_str(), "status": status, "level": level_no,
         "reason_code": reason_code, "reason_text": reason_text, "seen": seen,
+        "owed": owed_plan.as_ref().map(|p| serde_json::json!({
+            "kinds": p.kinds.iter().map(|k| crate::domain::documents::kind_code(*k)).collect::<Vec<_>>(),
+            "until": p.until.to_string(),
+        })),
     }));
     audit::insert(&mut tx, &event).await?;
 
     let applicant = users::get(&mut *tx, app.applicant_id).await?;
     let pass = if status == "issued" {
-        Some(crate::actions::issuance::issue(&mut tx, pii, &actor, &app, &pt, link_base).await?)
+        let pass =
+            crate::actions::issuance::issue(&mut tx, pii, &actor, &app, &pt, link_base).await?;
+        if let Some(plan) = &owed_plan {
+            super::owed::record(&mut tx, &actor, &app, &pt, &pass, plan, caller.user_id).await?;
+        }
+        Some(pass)
     } else {
         if let Some((zh, en)) = match input.action {
             Verb::Reject => Some(("未通过审核", "was rejected")),

@@ -1,6 +1,7 @@
 //! Domain types: the values the service reasons about, valid by construction.
 
 pub mod calendar;
+pub mod documents;
 pub mod eligibility;
 pub mod ids;
 pub mod pass_type;

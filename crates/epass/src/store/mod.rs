@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod audit;
 pub mod checkpoints;
+pub mod documents;
 pub mod holidays;
 pub mod invitations;
 pub mod keys;

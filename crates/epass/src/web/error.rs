@@ -58,6 +58,8 @@ impl ApiError {
             ActionError::Conflict(_) => StatusCode::CONFLICT,
             ActionError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ActionError::Locked { .. } => StatusCode::LOCKED,
+            ActionError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ActionError::UnsupportedContent { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ActionError::Store(_) | ActionError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -314,6 +314,22 @@ pub const ROUTES: &[Route] = &[
         access: Access::Own,
     },
     Route {
+        // Only the applicant uploads, and none of the callers is the fixture's applicant.
+        method: "POST",
+        path: "/api/v1/applications/{id}/documents",
+        access: Access::Scoped(&[]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/applications/{id}/documents",
+        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/documents/{id}",
+        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
+    },
+    Route {
         method: "GET",
         path: "/api/v1/passes/{id}",
         access: Access::Scoped(&[Role::OrgAdmin]),
@@ -578,6 +594,28 @@ async fn bulk_call(app: &TestApp, session: &Session, target: &Fixture, n: usize)
     (status, body)
 }
 
+/// A document uploaded by the target's user to an application of theirs.
+async fn document_in(app: &TestApp, target: &Fixture, n: usize) -> i64 {
+    let application_id = application_in(app, target, n).await;
+    let owner = epass::actions::Caller {
+        user_id: target.user_id,
+        grants: Vec::new(),
+        token_scopes: None,
+        client_addr: None,
+    };
+    let upload = epass::actions::documents::Upload {
+        application_id,
+        kind: "id_card",
+        bytes: crate::documents::png(),
+        max_bytes: 1 << 20,
+    };
+    epass::actions::documents::upload(app.db(), &app.state.documents, &owner, upload)
+        .await
+        .unwrap()
+        .document
+        .id
+}
+
 /// A zone of the target's authority, as a GeoJSON Feature.
 fn zone_feature() -> Value {
     json!({ "type": "Feature", "properties": { "name_zh": "测试区域" },
@@ -753,6 +791,17 @@ async fn call(
                 application_in(app, target, n).await
             ),
             Some(json!({ "action": "approve", "version": 1 })),
+        ),
+        ("POST" | "GET", "/api/v1/applications/{id}/documents") => (
+            format!(
+                "/api/v1/applications/{}/documents?kind=id_card",
+                application_in(app, target, n).await
+            ),
+            None,
+        ),
+        ("GET", "/api/v1/documents/{id}") => (
+            format!("/api/v1/documents/{}", document_in(app, target, n).await),
+            None,
         ),
         ("GET", "/api/v1/passes/{id}") => (
             format!("/api/v1/passes/{}", pass_in(app, target, n).await.0),

@@ -90,8 +90,15 @@ pub async fn spawn_app() -> TestApp {
 /// Spawns the app after `tweak` adjusted its state (e.g. shorter time limits).
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut AppState)) -> TestApp {
     let db = fresh_db().await;
+    // Each test keeps its files (uploaded documents) in its own folder.
+    let data_dir = tempfile::Builder::new()
+        .prefix("epass-data-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("temp dir")
+        .keep();
     let config = Config {
         demo: false,
+        data_dir,
         ..Config::default()
     };
     let mut state = AppState::with_db(config, db, &MASTER_KEY);

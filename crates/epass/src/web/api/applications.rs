@@ -8,7 +8,7 @@ use super::{Page, PageQuery};
 use crate::actions::Caller;
 use crate::actions::applications::{self as app_actions, SubmitInput};
 use crate::actions::resubmit::ResubmitInput;
-use crate::actions::review::{self, Decided, DecisionInput, QueueItem};
+use crate::actions::review::{self, Decided, DecisionRequest, QueueItem};
 use crate::app::AppState;
 use crate::store::applications::{self, Application, Decision};
 use crate::store::rounds::{self, Round};
@@ -99,18 +99,29 @@ pub async fn resubmit(
     Ok(Json(app))
 }
 
-/// Decides the current review level: approve, reject (reason code and text) or return.
+/// Decides the current review level: approve, reject (reason code and text) or return. A final
+/// approval may name documents still owed and a deadline (容缺受理).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/decisions", tag = "reviews",
-    request_body = DecisionInput, params(("id" = i64, Path, description = "Application id")),
+    request_body = DecisionRequest, params(("id" = i64, Path, description = "Application id")),
     responses((status = 200, body = Decided), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<DecisionInput>,
+    Json(body): Json<DecisionRequest>,
 ) -> ApiResult<Json<Decided>> {
     let link_base = state.config.public_url();
-    let decided = review::decide(&state.db, &state.pii, &link_base, &caller, id, &body).await?;
+    let decided = review::decide_owing(
+        &state.db,
+        &state.pii,
+        &link_base,
+        &caller,
+        id,
+        &body.decision,
+        &body.owed,
+        state.config.documents.owed_max_days,
+    )
+    .await?;
     Ok(Json(decided))
 }
 

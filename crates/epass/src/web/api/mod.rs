@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bulk_apply;
 pub mod bundle;
 pub mod checkpoints;
+pub mod documents;
 pub mod invitations;
 pub mod orgs;
 pub mod pass_types;
@@ -124,6 +125,9 @@ impl<T> Page<T> {
         applications::get_one,
         applications::decide,
         applications::queue,
+        documents::upload,
+        documents::list,
+        documents::download,
         applications::resubmit,
         bulk_apply::bulk,
         invitations::file,
@@ -193,6 +197,11 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}", get(applications::get_one))
         .route("/applications/{id}/decisions", post(applications::decide))
         .route("/reviews/queue", get(applications::queue))
+        .route(
+            "/applications/{id}/documents",
+            get(documents::list).post(documents::upload),
+        )
+        .route("/documents/{id}", get(documents::download))
         .route("/applications/{id}/resubmit", post(applications::resubmit))
         .route(
             "/applications/bulk",
