@@ -71,6 +71,13 @@ pub enum BundleError {
         /// Offered version.
         offered: u64,
     },
+    /// A delta made for another installed version than the one held.
+    BaseMismatch {
+        /// Installed version.
+        installed: u64,
+        /// The version the delta applies to.
+        base: u64,
+    },
     /// Signing failed.
     Key(KeyError),
 }
@@ -86,6 +93,10 @@ impl fmt::Display for BundleError {
             Self::Rollback { installed, offered } => write!(
                 f,
                 "refusing bundle version {offered}: version {installed} is installed (rollback)"
+            ),
+            Self::BaseMismatch { installed, base } => write!(
+                f,
+                "the delta applies to version {base} but version {installed} is installed"
             ),
             Self::Key(e) => write!(f, "signing failed: {e}"),
         }

@@ -71,16 +71,19 @@
 //! # Use
 //!
 //! - Issue: [`issue()`] (claims + [`KeyPair`] → text); [`KeyPair::generate`], [`KeyFile`].
-//! - Trust: [`IssuerKeyEntry`] per key, [`BundleContent::sign`] by the root key.
+//! - Trust: [`IssuerKeyEntry`] per key, [`BundleContent::sign`] by the root key; updates as
+//!   [`BundleDelta::between`] two bundles, applied with [`Verifier::install_delta`].
 //! - Verify: [`Verifier::add_trust_anchor`], [`Verifier::install`], [`Verifier::verify`],
 //!   [`Verifier::verify_many`] (batch), status updates [`Verifier::apply_status_delta`].
 //! - Status: [`StatusList`] (`set`, `encode`, `diff` → [`StatusDelta`], `sign`).
+//! - Tamper-evident logs: [`merkle`] (RFC 9162 hashing, inclusion and consistency proofs).
 //! - QR (feature `qr`): [`qr::render_svg`], [`qr::render_png`], [`qr::decode_image`].
 
 #[cfg(feature = "batch")]
 mod batch;
 mod bits;
 pub mod bundle;
+pub mod bundle_delta;
 pub mod cbor;
 pub mod claims;
 mod claims_codec;
@@ -99,6 +102,7 @@ pub mod trust;
 pub mod verify;
 
 pub use bundle::{BundleContent, BundleError};
+pub use bundle_delta::BundleDelta;
 pub use claims::{Approval, Claims, ClaimsError, Freight, Kind, Licence, TimeWindow};
 pub use encoding::Compression;
 pub use geo::{Catalogue, GeoError};
@@ -112,4 +116,13 @@ pub use verify::{BundleInfo, Context, Installed, Verifier};
 /// Decodes a CWT claims payload (for tools that have already checked the signature).
 pub fn decode_claims(payload: &[u8]) -> Result<Claims, ClaimsError> {
     claims::decode(payload)
+}
+
+/// The claims of credential text **without checking its signature** — only for text the caller
+/// already trusts, such as an issuer printing a pass from its own records. `None` when the text
+/// is not a well-formed credential.
+pub fn read_claims_unverified(text: &str) -> Option<Claims> {
+    let cose = encoding::text_to_cose(text.as_bytes()).ok()?;
+    let sign1 = cose::parse(&cose).ok()?;
+    claims::decode(sign1.payload).ok()
 }

@@ -44,14 +44,14 @@ pub(crate) struct IssuerKey {
 }
 
 #[derive(Debug)]
-struct Authority {
-    name: String,
-    version: u64,
-    issued_at: i64,
-    max_age: u64,
-    status: HashMap<String, StatusList>,
-    catalogue: Catalogue,
-    keys: Vec<Arc<IssuerKey>>,
+pub(crate) struct Authority {
+    pub(crate) name: String,
+    pub(crate) version: u64,
+    pub(crate) issued_at: i64,
+    pub(crate) max_age: u64,
+    pub(crate) status: HashMap<String, StatusList>,
+    pub(crate) catalogue: Catalogue,
+    pub(crate) keys: Vec<Arc<IssuerKey>>,
 }
 
 impl Authority {
@@ -60,6 +60,29 @@ impl Authority {
             .issued_at
             .saturating_add(i64::try_from(self.max_age).unwrap_or(i64::MAX))
     }
+}
+
+/// Compiles the issuer keys of a trust list signed by `root`.
+pub(crate) fn compile_keys(
+    entries: &[crate::trust::IssuerKeyEntry],
+    root: Kid,
+) -> Result<Vec<Arc<IssuerKey>>, BundleError> {
+    let mut keys = Vec::with_capacity(entries.len());
+    for e in entries {
+        let public = e
+            .public()
+            .map_err(|er| BundleError::Invalid(format!("key {}: {er}", e.kid)))?;
+        keys.push(Arc::new(IssuerKey {
+            public,
+            issuer: e.issuer.clone(),
+            kinds: e.kinds.clone(),
+            not_before: e.not_before,
+            not_after: e.not_after,
+            withdrawn: e.withdrawn,
+            root,
+        }));
+    }
+    Ok(keys)
 }
 
 /// Facts about an installed bundle.
@@ -91,8 +114,8 @@ pub enum Installed {
 /// An offline verifier holding trust anchors and their authorities' bundles.
 #[derive(Debug, Default)]
 pub struct Verifier {
-    anchors: HashMap<Kid, PublicKey>,
-    authorities: HashMap<Kid, Authority>,
+    pub(crate) anchors: HashMap<Kid, PublicKey>,
+    pub(crate) authorities: HashMap<Kid, Authority>,
     keys: HashMap<Kid, Arc<IssuerKey>>,
 }
 
@@ -148,21 +171,7 @@ impl Verifier {
             }
         }
         let inv = |m: String| BundleError::Invalid(m);
-        let mut keys = Vec::with_capacity(c.issuer_keys.len());
-        for e in &c.issuer_keys {
-            let public = e
-                .public()
-                .map_err(|er| inv(format!("key {}: {er}", e.kid)))?;
-            keys.push(Arc::new(IssuerKey {
-                public,
-                issuer: e.issuer.clone(),
-                kinds: e.kinds.clone(),
-                not_before: e.not_before,
-                not_after: e.not_after,
-                withdrawn: e.withdrawn,
-                root: root_kid,
-            }));
-        }
+        let keys = compile_keys(&c.issuer_keys, root_kid)?;
         let mut status = HashMap::new();
         for b in &c.status_lists {
             let bytes = bytes_field(b).ok_or_else(|| inv("status list encoding".into()))?;
@@ -196,7 +205,7 @@ impl Verifier {
         Ok(Installed::New)
     }
 
-    fn reindex(&mut self) {
+    pub(crate) fn reindex(&mut self) {
         self.keys.clear();
         let mut roots: Vec<_> = self.authorities.keys().copied().collect();
         roots.sort();

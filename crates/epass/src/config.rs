@@ -25,6 +25,8 @@
 //! | `documents.s3_secret_access_key` | `EPASS_S3_SECRET_ACCESS_KEY` | none                |
 //! | `documents.s3_allow_http` | `EPASS_S3_ALLOW_HTTP`    | `false`                        |
 //!
+//! `[pdf]` and `[registry]` keys are listed in `config::services`.
+//!
 //! The master key (32 bytes, hex) protects ID numbers at rest and, later, signing keys. Losing it
 //! makes the stored ID numbers unreadable; keep it outside the database backups.
 
@@ -32,6 +34,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+mod services;
+pub use services::{PdfConfig, RegistryConfig, RegistrySourceKind};
 
 /// Everything the service needs to start.
 #[derive(Clone, Debug, Deserialize)]
@@ -50,6 +55,10 @@ pub struct Config {
     /// Sessions end this many hours after login whatever the activity.
     pub session_absolute_hours: i64,
     pub outbox: OutboxConfig,
+    /// Printing passes (see `config::services` for the keys).
+    pub pdf: PdfConfig,
+    /// Where eligibility checks read the registries.
+    pub registry: RegistryConfig,
     pub documents: DocumentsConfig,
 }
 
@@ -141,6 +150,8 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             outbox: OutboxConfig::default(),
+            pdf: PdfConfig::default(),
+            registry: RegistryConfig::default(),
             documents: DocumentsConfig::default(),
         }
     }
@@ -278,6 +289,7 @@ impl Config {
         if let Some(v) = get("EPASS_SMS_HTTP_BODY") {
             self.outbox.http_body = v;
         }
+        services::apply_env(&mut self.pdf, &mut self.registry, &get)?;
         self.apply_documents_env(&get)?;
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Demo data for a first start: one authority with its groups, departments, a carrier, a user
-//! for every role, pass types, zones, and applications in every state, so a newcomer can log in
-//! as each role and find work at once.
+//! for every role, pass types, zones, and applications in every state (freight passes for Dalad
+//! Banner and Weihai too), so a newcomer can log in as each role and find work at once.
 
 use crate::actions::users::UserInput;
 use crate::actions::{ActionResult, Actor, orgs, users};
@@ -93,7 +93,7 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
         );
     }
     crate::actions::pass_types::seed_standard(&state.db, &actor, hq.id).await?;
-    crate::demo_zones::seed_demo_zones(&state.db, &state.pii, &hq).await?;
+    let weihai = crate::demo_zones::seed_demo_zones(&state.db, &state.pii, &hq).await?;
     let road = crate::store::zones::live_for_authority(state.db.pool(), hq.id)
         .await?
         .into_iter()
@@ -109,6 +109,7 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
         "13800000003",
     )
     .await?;
+    crate::demo_freight::seed(state, &hq, &weihai).await?;
     println!(
         "Applicants can also log in with a one-time code; with the default log sender the code \
          is printed in the server log.\n"

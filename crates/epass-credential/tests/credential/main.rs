@@ -3,6 +3,7 @@
 
 mod bundle;
 mod common;
+mod delta;
 mod format;
 mod merkle;
 mod props;

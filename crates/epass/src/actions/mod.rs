@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod auth;
 pub mod bulk_apply;
+pub mod bundle_delta;
 pub mod checkpoints;
 pub mod checks;
 pub mod documents;
@@ -16,6 +17,7 @@ pub mod orgs;
 pub mod owed;
 pub mod pass_types;
 pub mod passes;
+pub mod printing;
 pub mod resubmit;
 pub mod review;
 pub mod tokens;

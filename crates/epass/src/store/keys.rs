@@ -231,3 +231,17 @@ pub async fn latest_bundle_issued_at(
             .try_get(0)?,
     )
 }
+
+/// One bundle version of an authority, if it is still kept: the signed bytes.
+pub async fn bundle_at(
+    pool: &sqlx::AnyPool,
+    authority_id: i64,
+    version: i64,
+) -> StoreResult<Option<Vec<u8>>> {
+    let row = sqlx::query("SELECT signed FROM bundles WHERE authority_id = $1 AND version = $2")
+        .bind(authority_id)
+        .bind(version)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| Ok(r.try_get(0)?)).transpose()
+}

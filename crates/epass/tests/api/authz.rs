@@ -340,6 +340,11 @@ pub const ROUTES: &[Route] = &[
         access: Access::Scoped(&[Role::OrgAdmin]),
     },
     Route {
+        method: "GET",
+        path: "/api/v1/passes/{id}/pdf",
+        access: Access::Scoped(&[Role::OrgAdmin]),
+    },
+    Route {
         method: "POST",
         path: "/api/v1/passes/{id}/status",
         access: Access::Scoped(&[Role::OrgAdmin]),
@@ -809,6 +814,13 @@ async fn call(
         ),
         ("GET", "/api/v1/passes/{id}/qr") => (
             format!("/api/v1/passes/{}/qr", pass_in(app, target, n).await.0),
+            None,
+        ),
+        ("GET", "/api/v1/passes/{id}/pdf") => (
+            format!(
+                "/api/v1/passes/{}/pdf?size=card",
+                pass_in(app, target, n).await.0
+            ),
             None,
         ),
         ("POST", "/api/v1/passes/{id}/status") => (

@@ -1,4 +1,5 @@
-//! The demo data: every role can log in and finds work, and a second start adds nothing.
+//! The demo data: every role can log in and finds work, freight passes for both authorities,
+//! and a second start adds nothing.
 
 use crate::helpers::{Auth, spawn_app};
 
@@ -21,11 +22,12 @@ async fn the_demo_seeds_every_role_and_applications_in_every_state_once() {
     ] {
         app.session(phone, epass::demo::DEMO_PASSWORD).await;
     }
+    // Personnel passes, plus freight: two issued and one in review for each authority.
     for (status, n) in [
-        ("in_review", 2),
+        ("in_review", 4),
         ("returned", 1),
         ("rejected", 1),
-        ("issued", 3),
+        ("issued", 7),
     ] {
         let count: i64 = {
             use sqlx::Row as _;
@@ -68,4 +70,32 @@ async fn the_demo_seeds_every_role_and_applications_in_every_state_once() {
             .await;
         assert_eq!(reply.body["code"], code, "{number}: {}", reply.body);
     }
+    // The freight passes of both authorities are valid today (mutual recognition for Weihai's).
+    for (number, plate) in [
+        ("150621000004", "蒙K20001"),
+        ("150621000005", "蒙K20002"),
+        ("371000000001", "鲁K30001"),
+        ("371000000002", "鲁K30002"),
+    ] {
+        let reply = app
+            .post(
+                "/api/v1/checks",
+                Auth::Session(&officer),
+                serde_json::json!({ "pass_number": number, "checked_at": noon }),
+            )
+            .await;
+        assert_eq!(reply.body["code"], "valid", "{number}: {}", reply.body);
+        assert_eq!(reply.body["plate"], plate, "{number}: {}", reply.body);
+    }
+    // Weihai's city group finds its freight application waiting at level 2.
+    let weihai = app.session("13800000011", epass::demo::DEMO_PASSWORD).await;
+    let queue = app
+        .get("/api/v1/reviews/queue", Auth::Session(&weihai))
+        .await;
+    assert_eq!(
+        queue.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        queue.body
+    );
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod authz;
 mod bulk_apply;
+mod bundle_delta;
 mod cli_offline;
 mod demo;
 mod documents;
@@ -20,7 +21,9 @@ mod owed;
 mod pages;
 mod pass_types;
 mod pii;
+mod printing;
 mod registries;
+mod registry_config;
 mod resubmit;
 mod store;
 mod world;

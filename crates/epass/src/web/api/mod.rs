@@ -9,6 +9,7 @@ pub mod checkpoints;
 pub mod documents;
 pub mod invitations;
 pub mod orgs;
+pub mod pass_pdf;
 pub mod pass_types;
 pub mod passes;
 pub mod tokens;
@@ -140,6 +141,7 @@ impl<T> Page<T> {
         invitations::apply,
         passes::get_one,
         passes::qr,
+        pass_pdf::pdf,
         passes::change_status,
         passes::check,
         passes::check_batch,
@@ -221,6 +223,7 @@ pub fn routes() -> Router<AppState> {
         .route("/invitations/{code}/applications", post(invitations::apply))
         .route("/passes/{id}", get(passes::get_one))
         .route("/passes/{id}/qr", get(passes::qr))
+        .route("/passes/{id}/pdf", get(pass_pdf::pdf))
         .route("/passes/{id}/status", post(passes::change_status))
         .route("/passes/{id}/extend", post(passes::extend))
         .route("/passes/extend", post(passes::bulk_extend))
