@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Arc<web::ops::Metrics>,
     pub limiter: Arc<web::security::RateLimiter>,
     pub verifier: Arc<crate::actions::checks::OnlineVerifier>,
+    /// The group-committing writer of recorded checks.
+    pub check_log: Arc<crate::actions::check_log::CheckLog>,
     /// Where eligibility checks read registries (those kept in epass by default).
     pub registry: Arc<dyn crate::registry::RegistrySource>,
     /// Where uploaded documents' bytes live (a folder or an S3-compatible bucket).
@@ -69,8 +71,10 @@ impl AppState {
             config.session_absolute_hours,
         );
         let documents = Arc::new(crate::document_store::DocumentStore::from_config(&config));
+        let check_log = Arc::new(crate::actions::check_log::CheckLog::new(db.clone()));
         Self {
             db,
+            check_log,
             documents,
             config: Arc::new(config),
             registry,

@@ -1,5 +1,6 @@
 //! The `epass` command line: `serve`, `migrate`, and the offline credential tools.
 
+pub mod audit;
 pub mod keys;
 pub mod offline;
 pub mod registry;
@@ -40,6 +41,9 @@ pub enum Command {
     /// Eligibility registries kept in epass (vehicles, licences, tests, health codes).
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
+    /// The tamper-evident log: verify it, export tree heads for a witness, publish a head.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 /// Key files on disk, and the keys the service holds in its database.
@@ -87,6 +91,7 @@ pub fn run(cli: Cli) -> ExitCode {
             .map(|_| println!("migrations applied; durability settings in force"))
             .map_err(|e| e.to_string()),
         Command::Registry(c) => runtime.block_on(registry::run(config, c)),
+        Command::Audit(c) => runtime.block_on(audit::run(config, c)),
         Command::Keys(KeysCommand::Service(c)) => runtime.block_on(keys::run(config, c)),
         // Handled above, before any configuration is read.
         Command::Keys(KeysCommand::Offline(_))

@@ -24,6 +24,7 @@
 //! | `documents.s3_access_key_id` | `EPASS_S3_ACCESS_KEY_ID` | none                        |
 //! | `documents.s3_secret_access_key` | `EPASS_S3_SECRET_ACCESS_KEY` | none                |
 //! | `documents.s3_allow_http` | `EPASS_S3_ALLOW_HTTP`    | `false`                        |
+//! | `log.tree_head_interval_seconds` | `EPASS_TREE_HEAD_INTERVAL_SECONDS` | `60`: how often a signed tree head of the audit log is published |
 //!
 //! `[pdf]` and `[registry]` keys are listed in `config::services`.
 //!
@@ -60,6 +61,24 @@ pub struct Config {
     /// Where eligibility checks read the registries.
     pub registry: RegistryConfig,
     pub documents: DocumentsConfig,
+    /// The tamper-evident audit log.
+    pub log: LogConfig,
+}
+
+/// The tamper-evident audit log.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A signed tree head is published this often when the log has grown (0: never).
+    pub tree_head_interval_seconds: u64,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            tree_head_interval_seconds: 60,
+        }
+    }
 }
 
 /// Where uploaded documents are kept, and how large they may be.
@@ -153,6 +172,7 @@ impl Default for Config {
             pdf: PdfConfig::default(),
             registry: RegistryConfig::default(),
             documents: DocumentsConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -247,6 +267,9 @@ impl Config {
                     });
                 }
             };
+        }
+        if let Some(v) = get("EPASS_TREE_HEAD_INTERVAL_SECONDS") {
+            self.log.tree_head_interval_seconds = parse("EPASS_TREE_HEAD_INTERVAL_SECONDS", &v)?;
         }
         if let Some(v) = get("EPASS_DEMO") {
             self.demo = parse("EPASS_DEMO", &v)?;

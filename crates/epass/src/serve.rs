@@ -35,6 +35,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let refresher = spawn_bundle_refresh(state.clone(), stop_rx.clone());
     let owed_sweeper = spawn_owed_sweep(state.clone(), stop_rx.clone());
+    let tree_heads = spawn_tree_heads(state.clone(), stop_rx.clone());
     let worker = crate::outbox::Worker::from_config(state.db.clone(), &state.config.outbox)
         .map_err(ServeError::Outbox)?
         .spawn(stop_rx);
@@ -48,8 +49,35 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let _ = worker.await;
     let _ = refresher.await;
     let _ = owed_sweeper.await;
+    let _ = tree_heads.await;
     tracing::info!("epass stopped");
     Ok(())
+}
+
+/// Publishes a signed tree head of the audit log at the configured interval, when it has grown.
+fn spawn_tree_heads(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let seconds = state.config.log.tree_head_interval_seconds;
+        if seconds == 0 {
+            return;
+        }
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(seconds));
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    match crate::actions::log::publish(&state.db, &state.pii, true).await {
+                        Ok(Some(head)) => tracing::debug!(size = head.size, "tree head published"),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "cannot publish a tree head"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
 }
 
 /// Keeps every authority's published bundle fresh (see `actions::keys::refresh_bundles`).

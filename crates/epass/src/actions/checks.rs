@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
-use epass_credential::{Context, Verdict, Verifier};
+use epass_credential::{Claims, Context, Verdict, Verifier};
 use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 
+use super::check_log::{CheckLog, CheckRow};
 use super::{ActionError, ActionResult, Caller};
 use crate::domain::roles::Role;
-use crate::store::passes::{self, NewCheck};
-use crate::store::{Db, StoreError, keys, now_ms};
+use crate::store::passes;
+use crate::store::{Db, keys, now_ms};
 
 /// A verifier over the latest bundles, rebuilt only when a bundle version changes.
 #[derive(Debug, Default)]
@@ -88,36 +89,26 @@ const UNKNOWN: (&str, &str, &str) = (
     "Invalid: no pass has this number.",
 );
 
-/// Records the check; `None` when its `client_ref` was recorded before.
-#[allow(clippy::too_many_arguments)] // one row's columns, named at the one call site each
-async fn record(
-    db: &Db,
+/// The row recording a check.
+fn row(
     caller: &Caller,
     input: &CheckInput,
-    pass_id: Option<i64>,
-    pass_number: Option<&str>,
+    (pass_id, pass_number): (Option<i64>, Option<String>),
     place: Option<(f64, f64)>,
     at: i64,
     outcome: &str,
-) -> ActionResult<Option<i64>> {
-    let mut tx = db.begin().await?;
-    let id = passes::insert_check(
-        &mut tx,
-        &NewCheck {
-            pass_id,
-            pass_number,
-            checkpoint_id: input.checkpoint_id,
-            officer_id: caller.user_id,
-            longitude: place.map(|p| p.0),
-            latitude: place.map(|p| p.1),
-            checked_at: at,
-            outcome,
-            client_ref: input.client_ref.as_deref(),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(id)
+) -> CheckRow {
+    CheckRow {
+        pass_id,
+        pass_number,
+        checkpoint_id: input.checkpoint_id,
+        officer_id: caller.user_id,
+        longitude: place.map(|p| p.0),
+        latitude: place.map(|p| p.1),
+        checked_at: at,
+        outcome: outcome.to_owned(),
+        client_ref: input.client_ref.clone(),
+    }
 }
 
 fn place(input: &CheckInput) -> ActionResult<Option<(f64, f64)>> {
@@ -141,9 +132,43 @@ fn place(input: &CheckInput) -> ActionResult<Option<(f64, f64)>> {
 pub async fn check(
     db: &Db,
     online: &OnlineVerifier,
+    log: &CheckLog,
     caller: &Caller,
     input: &CheckInput,
 ) -> ActionResult<CheckResult> {
+    let (mut result, row) = assess(db, online, caller, input).await?;
+    result.check_id = log.record(row).await?;
+    Ok(result)
+}
+
+/// Verifies and records checks uploaded together (made offline); they share their commits.
+pub async fn check_many(
+    db: &Db,
+    online: &OnlineVerifier,
+    log: &CheckLog,
+    caller: &Caller,
+    inputs: &[CheckInput],
+) -> ActionResult<Vec<CheckResult>> {
+    let mut results = Vec::with_capacity(inputs.len());
+    let mut rows = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let (result, row) = assess(db, online, caller, input).await?;
+        results.push(result);
+        rows.push(row);
+    }
+    for (result, id) in results.iter_mut().zip(log.record_many(rows).await?) {
+        result.check_id = id;
+    }
+    Ok(results)
+}
+
+/// The answer to a check and the row that records it.
+async fn assess(
+    db: &Db,
+    online: &OnlineVerifier,
+    caller: &Caller,
+    input: &CheckInput,
+) -> ActionResult<(CheckResult, CheckRow)> {
     caller.require_scope("checks:write")?;
     if !caller.has_role(Role::CheckpointOfficer) {
         return Err(ActionError::Forbidden);
@@ -156,10 +181,16 @@ pub async fn check(
             Some(pass) => pass.credential,
             None => {
                 let number = number.trim().to_owned();
-                let id =
-                    record(db, caller, input, None, Some(&number), place, at, UNKNOWN.0).await?;
-                return Ok(CheckResult {
-                    check_id: id,
+                let row = row(
+                    caller,
+                    input,
+                    (None, Some(number.clone())),
+                    place,
+                    at,
+                    UNKNOWN.0,
+                );
+                let result = CheckResult {
+                    check_id: None,
                     code: UNKNOWN.0,
                     class: "invalid",
                     zh: UNKNOWN.1,
@@ -168,7 +199,8 @@ pub async fn check(
                     plate: None,
                     holder_name: None,
                     masked_id: None,
-                });
+                };
+                return Ok((result, row));
             }
         },
         (None, None) => {
@@ -180,20 +212,53 @@ pub async fn check(
             ));
         }
     };
+    let (verdict, claims, pass) = evaluate(db, online, &text, at, place).await?;
+    let claims = claims.as_ref();
+    let pass_number = claims.map(|c| c.pass_number.clone());
+    let row = row(
+        caller,
+        input,
+        (pass.as_ref().map(|p| p.id), pass_number.clone()),
+        place,
+        at,
+        verdict.code(),
+    );
+    let result = CheckResult {
+        check_id: None,
+        code: verdict.code(),
+        class: verdict.class(),
+        zh: verdict.zh(),
+        en: verdict.en(),
+        pass_number,
+        plate: claims.and_then(|c| c.plate.clone()),
+        holder_name: claims.map(|c| c.holder_name.clone()),
+        masked_id: claims.and_then(|c| c.masked_id.clone()),
+    };
+    Ok((result, row))
+}
+
+/// The verdict on a credential text now: its signature, validity, zone and time against the
+/// published bundles, then its live status from the database (a revocation counts from its
+/// commit, whatever the bundle says).
+async fn evaluate(
+    db: &Db,
+    online: &OnlineVerifier,
+    text: &str,
+    at: i64,
+    place: Option<(f64, f64)>,
+) -> ActionResult<(Verdict, Option<Claims>, Option<passes::Pass>)> {
     let verifier = online.current(db).await?;
     let outcome = verifier.verify(
-        &text,
+        text,
         &Context {
             at: at / 1000,
             place,
         },
     );
-    let claims = outcome.claims.as_ref();
-    let pass = match claims {
+    let pass = match &outcome.claims {
         Some(c) => passes::by_number(db.pool(), &c.pass_number).await?,
         None => None,
     };
-    // The database is the live status: a revocation counts from its commit, whatever the bundle.
     let verdict = match (&pass, outcome.verdict) {
         (Some(p), Verdict::Valid | Verdict::OutsideZone | Verdict::OutsideTime)
             if p.status == "revoked" =>
@@ -207,27 +272,38 @@ pub async fn check(
         }
         (_, v) => v,
     };
-    let pass_number = claims.map(|c| c.pass_number.clone());
-    let check_id = record(
-        db,
-        caller,
-        input,
-        pass.as_ref().map(|p| p.id),
-        pass_number.as_deref(),
-        place,
-        at,
-        verdict.code(),
-    )
-    .await?;
-    Ok(CheckResult {
-        check_id,
+    Ok((verdict, outcome.claims, pass))
+}
+
+/// A credential to verify without recording a check (a relying party, or anyone logged in).
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct VerifyInput {
+    /// The scanned QR text (`EP1:`/`EP2:`…).
+    pub text: String,
+}
+
+/// Valid or not, and why, without the holder's data: what a relying party sees without the
+/// holder's consent.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct VerifyResult {
+    pub code: &'static str,
+    pub class: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// Verifies a credential now, with its live status; nothing is recorded and nothing personal
+/// is shown.
+pub async fn verify(
+    db: &Db,
+    online: &OnlineVerifier,
+    input: &VerifyInput,
+) -> ActionResult<VerifyResult> {
+    let (verdict, _, _) = evaluate(db, online, input.text.trim(), now_ms(), None).await?;
+    Ok(VerifyResult {
         code: verdict.code(),
         class: verdict.class(),
         zh: verdict.zh(),
         en: verdict.en(),
-        pass_number,
-        plate: claims.and_then(|c| c.plate.clone()),
-        holder_name: claims.map(|c| c.holder_name.clone()),
-        masked_id: claims.and_then(|c| c.masked_id.clone()),
     })
 }

@@ -8,14 +8,13 @@ use crate::domain::pass_type::Check;
 use crate::pii::PiiKeys;
 use crate::store::applications::{self, Application};
 use crate::store::keys::{self, KeyPurpose};
+use crate::store::orgs::Org;
 use crate::store::outbox::Channel;
 use crate::store::pass_types::PassType;
 use crate::store::passes::{self, NewPass, Pass};
 use crate::store::{StoreError, Tx, audit, orgs, outbox, users};
 
 const DAY_MS: i64 = 86_400_000;
-/// Beijing is UTC+8 all year: day boundaries for "one vehicle, one pass" are local days.
-const BEIJING_MS: i64 = 8 * 3_600_000;
 
 /// The pass number: the issuer's 6-digit division code and a serial of at least 6 digits.
 pub fn pass_number(issuer_code: &str, serial: i64) -> String {
@@ -98,30 +97,77 @@ fn claims(
     }
 }
 
-/// The active issuer key of an issuing office for a kind: `(kid, key pair)`.
-async fn active_key(
-    tx: &mut Tx,
-    pii: &PiiKeys,
-    authority_id: i64,
-    issuer: &str,
-    kind: Kind,
-) -> ActionResult<(String, epass_credential::KeyPair)> {
-    let kind_code = kind.code() as u8;
-    let stored = keys::for_authority(&mut **tx, authority_id).await?;
-    let key = stored
-        .iter()
-        .rev()
-        .find(|k| {
-            k.purpose == KeyPurpose::Issuer
-                && k.issuer_code.as_deref() == Some(issuer)
-                && k.retired_at.is_none()
-                && k.withdrawn_at.is_none()
-                && k.kinds.contains(&kind_code)
+/// What issuing needs of an issuing office and a kind of pass, loaded once for a batch: the
+/// office, and its active issuer key opened (decrypted) once.
+pub struct Issuer {
+    pub authority: Org,
+    kid: String,
+    pair: epass_credential::KeyPair,
+}
+
+impl std::fmt::Debug for Issuer {
+    // The key pair stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("authority", &self.authority.id)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Issuer {
+    /// The active issuer key of the office that issues for `authority_id`, for `kind`.
+    pub async fn load(
+        tx: &mut Tx,
+        pii: &PiiKeys,
+        authority_id: i64,
+        kind: Kind,
+    ) -> ActionResult<Self> {
+        let authority = orgs::get(&mut **tx, authority_id).await?;
+        let issuer = authority.division_code.as_str();
+        let kind_code = kind.code() as u8;
+        let stored = keys::for_authority(&mut **tx, authority_id).await?;
+        let key = stored
+            .iter()
+            .rev()
+            .find(|k| {
+                k.purpose == KeyPurpose::Issuer
+                    && k.issuer_code.as_deref() == Some(issuer)
+                    && k.retired_at.is_none()
+                    && k.withdrawn_at.is_none()
+                    && k.kinds.contains(&kind_code)
+            })
+            .ok_or_else(|| {
+                ActionError::Internal(format!("authority {authority_id} has no active issuer key"))
+            })?;
+        let pair = crate::actions::keys::open_key(pii, key)?;
+        Ok(Self {
+            kid: key.kid.clone(),
+            pair,
+            authority,
         })
-        .ok_or_else(|| {
-            ActionError::Internal(format!("authority {authority_id} has no active issuer key"))
-        })?;
-    Ok((key.kid.clone(), crate::actions::keys::open_key(pii, key)?))
+    }
+
+    /// Signs the credential of a pass: `(kid, credential text)`.
+    pub fn sign(
+        &self,
+        app: &Application,
+        pt: &PassType,
+        number: &str,
+        serial: i64,
+        valid_until: i64,
+        approvals: Vec<Approval>,
+    ) -> ActionResult<(String, String)> {
+        let issuer = &self.authority.division_code;
+        let serial = u32::try_from(serial)
+            .map_err(|_| ActionError::Internal(format!("issuer {issuer} ran out of serials")))?;
+        let now = crate::store::now_ms();
+        let mut claims = claims(app, pt, number, issuer, serial, approvals, now / 1000);
+        claims.expires = valid_until / 1000;
+        let credential = epass_credential::issue(&claims, &self.pair)
+            .map_err(|e| ActionError::Internal(format!("signing pass {number}: {e}")))?;
+        Ok((self.kid.clone(), credential))
+    }
 }
 
 /// The approval trail in short: who approved at each level of the last round, and when.
@@ -139,7 +185,7 @@ async fn approvals(tx: &mut Tx, app: &Application) -> ActionResult<Vec<Approval>
     Ok(trail)
 }
 
-/// Signs the credential of a pass: `(kid, credential text)`.
+/// Signs the credential of a pass again (an extension): `(kid, credential text)`.
 pub async fn sign(
     tx: &mut Tx,
     pii: &PiiKeys,
@@ -149,47 +195,49 @@ pub async fn sign(
     serial: i64,
     valid_until: i64,
 ) -> ActionResult<(String, String)> {
-    let authority = orgs::get(&mut **tx, app.authority_id).await?;
-    let issuer = authority.division_code;
-    let (kid, pair) = active_key(tx, pii, app.authority_id, &issuer, pt.kind).await?;
-    let serial = u32::try_from(serial)
-        .map_err(|_| ActionError::Internal(format!("issuer {issuer} ran out of serials")))?;
+    let issuer = Issuer::load(tx, pii, app.authority_id, pt.kind).await?;
     let trail = approvals(tx, app).await?;
-    let now = crate::store::now_ms();
-    let mut claims = claims(app, pt, number, &issuer, serial, trail, now / 1000);
-    claims.expires = valid_until / 1000;
-    let credential = epass_credential::issue(&claims, &pair)
-        .map_err(|e| ActionError::Internal(format!("signing pass {number}: {e}")))?;
-    Ok((kid, credential))
+    issuer.sign(app, pt, number, serial, valid_until, trail)
 }
 
-/// The local days a validity period covers, for "one vehicle, one pass".
-pub fn local_days(from: i64, until: i64) -> std::ops::RangeInclusive<i64> {
-    (from + BEIJING_MS).div_euclid(DAY_MS)..=(until - 1 + BEIJING_MS).div_euclid(DAY_MS)
+/// One approved application to issue, with what the batch loaded for it.
+#[derive(Debug)]
+pub struct ToIssue<'a> {
+    pub app: &'a Application,
+    pub pt: &'a PassType,
+    pub approvals: Vec<Approval>,
+    /// Where the holder is told (their phone).
+    pub holder_phone: &'a str,
+    pub serial: i64,
 }
 
-/// Issues the pass inside the approving transaction.
-pub async fn issue(
+/// Issues one pass inside the approving transaction: number, signature, the vehicle held, the
+/// audit event and the holder's message. Returns the pass id and number.
+pub async fn issue_one(
     tx: &mut Tx,
-    pii: &PiiKeys,
+    issuer: &Issuer,
     actor: &Actor,
-    app: &Application,
-    pt: &PassType,
+    item: ToIssue<'_>,
     link_base: &str,
-) -> ActionResult<Pass> {
-    let authority = orgs::get(&mut **tx, app.authority_id).await?;
-    let issuer = authority.division_code.clone();
-    let serial = passes::next_serial(tx, &issuer).await?;
-    let number = pass_number(&issuer, serial);
-    let (kid, credential) = sign(tx, pii, app, pt, &number, serial, app.valid_until).await?;
+) -> ActionResult<(i64, String)> {
+    let ToIssue {
+        app,
+        pt,
+        approvals,
+        holder_phone,
+        serial,
+    } = item;
+    let code = issuer.authority.division_code.as_str();
+    let number = pass_number(code, serial);
+    let (kid, credential) = issuer.sign(app, pt, &number, serial, app.valid_until, approvals)?;
     let pass_id = passes::insert(
         tx,
         &NewPass {
             application_id: app.id,
             pass_number: &number,
-            authority_id: authority.id,
+            authority_id: issuer.authority.id,
             kind: pt.kind.name(),
-            issuer_code: &issuer,
+            issuer_code: code,
             kid: &kid,
             status_index: serial,
             holder_id: app.applicant_id,
@@ -205,17 +253,13 @@ pub async fn issue(
     if let Some(plate) = &app.plate
         && pt.definition.checks.contains(&Check::OnePassPerVehicle)
     {
-        let days = local_days(app.valid_from, app.valid_until);
-        passes::claim_vehicle_days(tx, pt.kind.name(), plate, days, pass_id)
+        let period = (app.valid_from, app.valid_until);
+        passes::claim_vehicle(tx, pt.kind.name(), plate, period, pass_id)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
                 other => other.into(),
             })?;
-    }
-    // Keep the published status lists ahead of the serials (see `keys::STATUS_HEADROOM`).
-    if serial % crate::actions::keys::STATUS_HEADROOM == 0 {
-        crate::actions::keys::publish_bundle(tx, pii, actor, &authority).await?;
     }
     let mut event = actor.event("pass.issued", "pass", &number);
     event.after = Some(serde_json::json!({
@@ -223,11 +267,52 @@ pub async fn issue(
         "valid_from": app.valid_from, "valid_until": app.valid_until,
     }));
     audit::insert(tx, &event).await?;
-    let holder = users::get(&mut **tx, app.applicant_id).await?;
     let body = format!(
         "【epass】您的通行证 {number} 已签发，查看：{link_base}/passes/{number} 。Your pass {number} \
          is issued: {link_base}/passes/{number}"
     );
-    outbox::enqueue(tx, Channel::Sms, &holder.phone, "", &body).await?;
+    outbox::enqueue(tx, Channel::Sms, holder_phone, "", &body).await?;
+    Ok((pass_id, number))
+}
+
+/// Republishes the bundle when serials `first..=last` crossed into a part of the status list
+/// the published one does not cover yet (see `keys::STATUS_HEADROOM`).
+pub async fn keep_status_list_ahead(
+    tx: &mut Tx,
+    pii: &PiiKeys,
+    actor: &Actor,
+    authority: &Org,
+    first: i64,
+    last: i64,
+) -> ActionResult<()> {
+    let headroom = crate::actions::keys::STATUS_HEADROOM;
+    if last.div_euclid(headroom) > (first - 1).div_euclid(headroom) {
+        crate::actions::keys::publish_bundle(tx, pii, actor, authority).await?;
+    }
+    Ok(())
+}
+
+/// Issues the pass inside the approving transaction.
+pub async fn issue(
+    tx: &mut Tx,
+    pii: &PiiKeys,
+    actor: &Actor,
+    app: &Application,
+    pt: &PassType,
+    link_base: &str,
+) -> ActionResult<Pass> {
+    let issuer = Issuer::load(tx, pii, app.authority_id, pt.kind).await?;
+    let serial = passes::reserve_serials(tx, &issuer.authority.division_code, 1).await?;
+    let approvals = approvals(tx, app).await?;
+    let holder = users::get(&mut **tx, app.applicant_id).await?;
+    let item = ToIssue {
+        app,
+        pt,
+        approvals,
+        holder_phone: &holder.phone,
+        serial,
+    };
+    let (pass_id, _) = issue_one(tx, &issuer, actor, item, link_base).await?;
+    keep_status_list_ahead(tx, pii, actor, &issuer.authority, serial, serial).await?;
     Ok(passes::get(&mut **tx, pass_id).await?)
 }

@@ -4,7 +4,9 @@
 pub mod applications;
 pub mod auth;
 pub mod bulk_apply;
+pub mod bulk_review;
 pub mod bundle_delta;
+pub mod check_log;
 pub mod checkpoints;
 pub mod checks;
 pub mod documents;
@@ -13,6 +15,8 @@ pub mod invitations;
 pub mod issuance;
 pub mod join;
 pub mod keys;
+pub mod log;
+pub mod log_verify;
 pub mod orgs;
 pub mod owed;
 pub mod pass_types;

@@ -126,8 +126,8 @@ pub(crate) async fn change_status_in(
         return Err(ActionError::Conflict("pass.status_unchanged"));
     }
     if to == "revoked" {
-        // A revoked pass no longer holds its vehicle's days: a new pass may be issued.
-        passes::release_vehicle_days(tx, pass.id).await?;
+        // A revoked pass no longer holds its vehicle: a new pass may be issued.
+        passes::release_vehicle(tx, pass.id).await?;
     }
     let mut event = actor.event(action, "pass", &pass.pass_number);
     event.before = Some(serde_json::json!({ "status": pass.status }));
@@ -181,7 +181,7 @@ fn check_extension(input: &ExtendInput) -> ActionResult<&str> {
     Ok(reason)
 }
 
-/// Extends one pass inside `tx`: re-signed with the new end, the vehicle's extra days held.
+/// Extends one pass inside `tx`: re-signed with the new end, the vehicle held until then.
 async fn extend_in(
     tx: &mut crate::store::Tx,
     pii: &PiiKeys,
@@ -207,15 +207,13 @@ async fn extend_in(
     )
     .await?;
     passes::set_validity(tx, pass.id, until, &kid, &credential).await?;
-    if let Some(plate) = &pass.plate
+    if pass.plate.is_some()
         && pt
             .definition
             .checks
             .contains(&crate::domain::pass_type::Check::OnePassPerVehicle)
     {
-        let old = crate::actions::issuance::local_days(pass.valid_from, pass.valid_until);
-        let new = crate::actions::issuance::local_days(pass.valid_from, until);
-        passes::claim_vehicle_days(tx, &pass.kind, plate, old.end() + 1..=*new.end(), pass.id)
+        passes::extend_vehicle_claim(tx, pass.id, until)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),

@@ -22,7 +22,7 @@ pub enum Verb {
 }
 
 impl Verb {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Verb::Approve => "approve",
             Verb::Reject => "reject",
@@ -62,7 +62,7 @@ pub struct Decided {
 
 const ALREADY: ActionError = ActionError::Conflict("review.already_decided");
 
-fn reason<'a>(text: &'a Option<String>, field: &'static str) -> ActionResult<&'a str> {
+pub(super) fn reason<'a>(text: &'a Option<String>, field: &'static str) -> ActionResult<&'a str> {
     match text.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() && t.chars().count() <= 500 => Ok(t),
         _ => Err(ActionError::invalid_msg(

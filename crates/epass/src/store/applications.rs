@@ -282,3 +282,151 @@ where
         })
         .collect()
 }
+
+/// `$first, $first+1, …` for an `IN (…)` list of `n` bound values.
+pub(crate) fn placeholders(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The applications with these ids (a batch; missing ids are left out), in id order.
+pub async fn get_many<'e, E>(executor: E, ids: &[i64]) -> StoreResult<Vec<Application>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications WHERE id IN ({}) ORDER BY id",
+        placeholders(ids.len(), 1)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
+        .fetch_all(executor)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// The decisions of a batch of applications, in the order they were made.
+pub async fn decisions_for<'e, E>(executor: E, ids: &[i64]) -> StoreResult<Vec<Decision>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, application_id, round, level, reviewer_id, reviewer_role, action, \
+         reason_code, reason_text, decided_at FROM decisions WHERE application_id IN ({}) \
+         ORDER BY id",
+        placeholders(ids.len(), 1)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(executor).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Decision {
+                id: r.try_get(0)?,
+                application_id: r.try_get(1)?,
+                round: r.try_get(2)?,
+                level: r.try_get(3)?,
+                reviewer_id: r.try_get(4)?,
+                reviewer_role: r.try_get(5)?,
+                action: r.try_get(6)?,
+                reason_code: r.try_get(7)?,
+                reason_text: r.try_get(8)?,
+                decided_at: r.try_get(9)?,
+            })
+        })
+        .collect()
+}
+
+/// One application moving on in a batch, if still at `version`.
+#[derive(Clone, Debug)]
+pub struct Advance<'a> {
+    pub id: i64,
+    pub version: i64,
+    pub status: &'a str,
+    pub level: i64,
+    pub level_due_at: Option<i64>,
+}
+
+/// Moves a batch of applications on, each only if nobody else did since its version was read;
+/// returns the ids that moved. Rows sharing status, level and deadline take one statement.
+pub async fn advance_many(tx: &mut Tx, moves: &[Advance<'_>]) -> StoreResult<Vec<i64>> {
+    let mut groups: Vec<(&str, i64, Option<i64>, Vec<(i64, i64)>)> = Vec::new();
+    for m in moves {
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == m.status && g.1 == m.level && g.2 == m.level_due_at)
+        {
+            Some(g) => g.3.push((m.id, m.version)),
+            None => groups.push((m.status, m.level, m.level_due_at, vec![(m.id, m.version)])),
+        }
+    }
+    let mut moved = Vec::with_capacity(moves.len());
+    for (status, level, due, rows) in groups {
+        for part in rows.chunks(5_000) {
+            let sql = format!(
+                "UPDATE applications SET status = $1, level = $2, level_due_at = $3, \
+                 version = version + 1, updated_at = $4 \
+                 WHERE (id, version) IN (VALUES {}) RETURNING id",
+                super::value_rows(part.len(), 2, 5)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(status)
+                .bind(level)
+                .bind(due)
+                .bind(now_ms());
+            for (id, version) in part {
+                query = query.bind(*id).bind(*version);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                moved.push(row.try_get(0)?);
+            }
+        }
+    }
+    Ok(moved)
+}
+
+/// Records a batch of decisions in one statement.
+pub async fn insert_decisions(tx: &mut Tx, decisions: &[NewDecision<'_>]) -> StoreResult<()> {
+    if decisions.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    for part in decisions.chunks(2_000) {
+        let sql = format!(
+            "INSERT INTO decisions (application_id, round, level, reviewer_id, reviewer_role, \
+             action, reason_code, reason_text, seen, decided_at) VALUES {}",
+            super::value_rows(part.len(), 10, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for d in part {
+            query = query
+                .bind(d.application_id)
+                .bind(d.round)
+                .bind(d.level)
+                .bind(d.reviewer_id)
+                .bind(d.reviewer_role)
+                .bind(d.action)
+                .bind(d.reason_code)
+                .bind(d.reason_text)
+                .bind(d.seen.to_string())
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}

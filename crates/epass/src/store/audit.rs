@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{StoreResult, Tx, now_ms};
+use super::{StoreResult, Tx, merkle_log, now_ms};
 
 /// One state change (or one read of personal data), as recorded.
 #[derive(Clone, Debug, Default)]
@@ -34,24 +34,53 @@ pub struct Event {
     pub client_addr: Option<String>,
 }
 
+/// Records an event and appends it to the tamper-evident log, in the caller's transaction.
 pub async fn insert(tx: &mut Tx, event: &NewEvent<'_>) -> StoreResult<i64> {
+    let at = now_ms();
+    let before = event.before.as_ref().map(|v| v.to_string());
+    let after = event.after.as_ref().map(|v| v.to_string());
+    let (guess, log_index) = merkle_log::guess();
     let row = sqlx::query(
         "INSERT INTO audit_events (at, actor_user_id, actor_role, action, object_type, object_id, \
-         before_summary, after_summary, client_addr) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         before_summary, after_summary, client_addr, log_index) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
-    .bind(now_ms())
+    .bind(at)
     .bind(event.actor_user_id)
     .bind(event.actor_role)
     .bind(event.action)
     .bind(event.object_type)
     .bind(&event.object_id)
-    .bind(event.before.as_ref().map(|v| v.to_string()))
-    .bind(event.after.as_ref().map(|v| v.to_string()))
+    .bind(before.as_deref())
+    .bind(after.as_deref())
     .bind(event.client_addr)
+    .bind(log_index.unwrap_or(-1))
     .fetch_one(&mut **tx)
     .await?;
-    Ok(row.try_get(0)?)
+    let id: i64 = row.try_get(0)?;
+    let leaf = merkle_log::EventLeaf {
+        id,
+        at,
+        actor_user_id: event.actor_user_id,
+        actor_role: event.actor_role,
+        action: event.action,
+        object_type: event.object_type,
+        object_id: &event.object_id,
+        before: before.as_deref(),
+        after: after.as_deref(),
+        client_addr: event.client_addr,
+    };
+    merkle_log::append_event(tx, guess, &leaf).await?;
+    Ok(id)
+}
+
+/// Records a batch of events in order (bulk decisions), each appended to the tamper-evident log
+/// like a single one.
+pub async fn insert_many(tx: &mut Tx, events: &[NewEvent<'_>]) -> StoreResult<()> {
+    for event in events {
+        insert(tx, event).await?;
+    }
+    Ok(())
 }
 
 /// Filters for the audit search; all optional.

@@ -11,6 +11,8 @@ pub mod documents;
 pub mod holidays;
 pub mod invitations;
 pub mod keys;
+pub mod merkle_heads;
+pub mod merkle_log;
 pub mod orgs;
 pub mod otp;
 pub mod outbox;
@@ -63,6 +65,14 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            // An overlapping vehicle claim: PostgreSQL's exclusion_violation, or the SQLite
+            // trigger of migration 0007.
+            sqlx::Error::Database(db)
+                if db.code().as_deref() == Some("23P01")
+                    || db.message().contains("vehicle_claims_overlap") =>
+            {
+                StoreError::Conflict
+            }
             _ => StoreError::Database(e),
         }
     }
@@ -241,6 +251,20 @@ pub(crate) fn subtree_clause(column: &str, paths: usize, first: usize) -> String
 /// The `LIKE` pattern matching a materialised path and everything below it.
 pub(crate) fn subtree_pattern(path: &str) -> String {
     format!("{path}%")
+}
+
+/// `($first, …), (…), …`: the VALUES of a multi-row INSERT of `rows` rows of `cols` parameters.
+/// Batches stay well under both engines' parameter limits (SQLite 32,766; PostgreSQL 65,535).
+pub(crate) fn value_rows(rows: usize, cols: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (0..cols)
+                .map(|c| format!("${}", first + r * cols + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Milliseconds since the Unix epoch: the one time representation stored in both engines.

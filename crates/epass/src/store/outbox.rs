@@ -52,6 +52,34 @@ pub async fn enqueue(
     .try_get(0)?)
 }
 
+/// Queues a batch of messages of one channel, `(recipient, subject, body)`, in one statement.
+pub async fn enqueue_many(
+    tx: &mut Tx,
+    channel: Channel,
+    messages: &[(&str, &str, &str)],
+) -> StoreResult<()> {
+    let now = now_ms();
+    for part in messages.chunks(2_000) {
+        let sql = format!(
+            "INSERT INTO outbox (channel, recipient, subject, body, next_attempt_at, created_at) \
+             VALUES {}",
+            super::value_rows(part.len(), 6, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (recipient, subject, body) in part {
+            query = query
+                .bind(channel.as_str())
+                .bind(*recipient)
+                .bind(*subject)
+                .bind(*body)
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Messages not yet delivered nor given up (the depth shown in metrics).
 pub async fn depth(pool: &sqlx::AnyPool) -> StoreResult<i64> {
     Ok(

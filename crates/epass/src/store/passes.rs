@@ -75,14 +75,16 @@ fn from_row(row: &AnyRow) -> StoreResult<Pass> {
     })
 }
 
-/// The next serial of an issuing office (1 first); the row lock serialises issuers.
-pub async fn next_serial(tx: &mut Tx, issuer_code: &str) -> StoreResult<i64> {
+/// Reserves `n` consecutive serials of an issuing office and returns the first (1 first); the
+/// row lock serialises issuers, and a batch takes its block in one statement.
+pub async fn reserve_serials(tx: &mut Tx, issuer_code: &str, n: i64) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO pass_serials (issuer_code, next_serial) VALUES ($1, 2) \
-         ON CONFLICT (issuer_code) DO UPDATE SET next_serial = pass_serials.next_serial + 1 \
-         RETURNING next_serial - 1",
+        "INSERT INTO pass_serials (issuer_code, next_serial) VALUES ($1, 1 + $2) \
+         ON CONFLICT (issuer_code) DO UPDATE SET next_serial = pass_serials.next_serial + $2 \
+         RETURNING next_serial - $2",
     )
     .bind(issuer_code)
+    .bind(n)
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?)
@@ -116,30 +118,42 @@ pub async fn insert(tx: &mut Tx, p: &NewPass<'_>) -> StoreResult<i64> {
     .try_get(0)?)
 }
 
-/// Claims every day of `days` for the vehicle; `Conflict` when another live pass of the same
-/// kind holds any of them.
-pub async fn claim_vehicle_days(
+/// Claims the vehicle for `[from, until)`; `Conflict` when another live pass of the same kind
+/// holds any part of it (the database refuses the overlap, see migration 0007).
+pub async fn claim_vehicle(
     tx: &mut Tx,
     kind: &str,
     plate: &str,
-    days: std::ops::RangeInclusive<i64>,
+    (from, until): (i64, i64),
     pass_id: i64,
 ) -> StoreResult<()> {
-    for day in days {
-        sqlx::query("INSERT INTO vehicle_days (kind, plate, day, pass_id) VALUES ($1, $2, $3, $4)")
-            .bind(kind)
-            .bind(plate)
-            .bind(day)
-            .bind(pass_id)
-            .execute(&mut **tx)
-            .await?;
-    }
+    sqlx::query(
+        "INSERT INTO vehicle_claims (pass_id, kind, plate, valid_from, valid_until) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(pass_id)
+    .bind(kind)
+    .bind(plate)
+    .bind(from)
+    .bind(until)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
-/// Frees the vehicle's days held by a pass (revoked passes hold nothing).
-pub async fn release_vehicle_days(tx: &mut Tx, pass_id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM vehicle_days WHERE pass_id = $1")
+/// Moves the end of a pass's vehicle claim (an extension); `Conflict` on overlap.
+pub async fn extend_vehicle_claim(tx: &mut Tx, pass_id: i64, until: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE vehicle_claims SET valid_until = $2 WHERE pass_id = $1")
+        .bind(pass_id)
+        .bind(until)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Frees the vehicle held by a pass (revoked passes hold nothing).
+pub async fn release_vehicle(tx: &mut Tx, pass_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM vehicle_claims WHERE pass_id = $1")
         .bind(pass_id)
         .execute(&mut **tx)
         .await?;
@@ -254,16 +268,19 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
         _ => None,
     };
     let values = if position.is_some() {
-        "$9, $10"
+        "$10, $11"
     } else {
         "NULL, NULL"
     };
     let sql = format!(
         "INSERT INTO checks (pass_id, pass_number, checkpoint_id, officer_id, checked_at, \
-         outcome, client_ref, recorded_at, longitude, latitude) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {values}) \
+         outcome, client_ref, recorded_at, log_index, longitude, latitude) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {values}) \
          ON CONFLICT (client_ref) DO NOTHING RETURNING id"
     );
+    // Every recorded check is a leaf of the tamper-evident log, appended in this transaction.
+    let recorded_at = now_ms();
+    let (guess, log_index) = super::merkle_log::guess();
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(c.pass_id)
         .bind(c.pass_number)
@@ -272,12 +289,30 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
         .bind(c.checked_at)
         .bind(c.outcome)
         .bind(c.client_ref)
-        .bind(now_ms());
+        .bind(recorded_at)
+        .bind(log_index.unwrap_or(-1));
     if let Some((lon, lat)) = position {
         query = query.bind(lon).bind(lat);
     }
-    let row = query.fetch_optional(&mut **tx).await?;
-    row.map(|r| Ok(r.try_get(0)?)).transpose()
+    let Some(row) = query.fetch_optional(&mut **tx).await? else {
+        return Ok(None);
+    };
+    let id: i64 = row.try_get(0)?;
+    let leaf = super::merkle_log::CheckLeaf {
+        id,
+        pass_id: c.pass_id,
+        pass_number: c.pass_number,
+        checkpoint_id: c.checkpoint_id,
+        officer_id: c.officer_id,
+        longitude: position.map(|p| p.0),
+        latitude: position.map(|p| p.1),
+        checked_at: c.checked_at,
+        outcome: c.outcome,
+        client_ref: c.client_ref,
+        recorded_at,
+    };
+    super::merkle_log::append_check(tx, guess, &leaf).await?;
+    Ok(Some(id))
 }
 
 /// A pass's new validity end and the credential re-signed for it.
@@ -322,4 +357,117 @@ pub async fn expiring(
     .fetch_all(pool)
     .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// Whether a live pass of `kind` holds the vehicle at any time of `[from, until)`.
+pub async fn vehicle_claimed(
+    tx: &mut Tx,
+    kind: &str,
+    plate: &str,
+    (from, until): (i64, i64),
+) -> StoreResult<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM vehicle_claims \
+         WHERE kind = $1 AND plate = $2 AND valid_from < $3 AND $4 < valid_until",
+    )
+    .bind(kind)
+    .bind(plate)
+    .bind(until)
+    .bind(from)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// Stores a batch of passes in one statement per thousand; returns `(pass number, id)` pairs.
+pub async fn insert_many(tx: &mut Tx, new: &[NewPass<'_>]) -> StoreResult<Vec<(String, i64)>> {
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(new.len());
+    for part in new.chunks(1_000) {
+        let sql = format!(
+            "INSERT INTO passes (application_id, pass_number, authority_id, kind, issuer_code, \
+             kid, status_index, status, holder_id, holder_name, holder_id_masked, plate, \
+             valid_from, valid_until, credential, issued_at) VALUES {} RETURNING pass_number, id",
+            super::value_rows(part.len(), 16, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in part {
+            query = query
+                .bind(p.application_id)
+                .bind(p.pass_number)
+                .bind(p.authority_id)
+                .bind(p.kind)
+                .bind(p.issuer_code)
+                .bind(p.kid)
+                .bind(p.status_index)
+                .bind("active")
+                .bind(p.holder_id)
+                .bind(p.holder_name)
+                .bind(p.holder_id_masked)
+                .bind(p.plate)
+                .bind(p.valid_from)
+                .bind(p.valid_until)
+                .bind(p.credential)
+                .bind(now);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.push((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
+    Ok(ids)
+}
+
+/// A vehicle held by a pass for `[valid_from, valid_until)`.
+#[derive(Clone, Debug)]
+pub struct VehicleClaim<'a> {
+    pub pass_id: i64,
+    pub kind: &'a str,
+    pub plate: &'a str,
+    pub valid_from: i64,
+    pub valid_until: i64,
+}
+
+/// Claims a batch of vehicles; `Conflict` when any overlaps a live claim (the database refuses).
+pub async fn claim_vehicles(tx: &mut Tx, claims: &[VehicleClaim<'_>]) -> StoreResult<()> {
+    for part in claims.chunks(2_000) {
+        let sql = format!(
+            "INSERT INTO vehicle_claims (pass_id, kind, plate, valid_from, valid_until) VALUES {}",
+            super::value_rows(part.len(), 5, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in part {
+            query = query
+                .bind(c.pass_id)
+                .bind(c.kind)
+                .bind(c.plate)
+                .bind(c.valid_from)
+                .bind(c.valid_until);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The live claims of `kind` on any of `plates`: `(plate, valid_from, valid_until)`.
+pub async fn claims_on(
+    tx: &mut Tx,
+    kind: &str,
+    plates: &[&str],
+) -> StoreResult<Vec<(String, i64, i64)>> {
+    let mut found = Vec::new();
+    for part in plates.chunks(5_000) {
+        let sql = format!(
+            "SELECT plate, valid_from, valid_until FROM vehicle_claims \
+             WHERE kind = $1 AND plate IN ({})",
+            super::applications::placeholders(part.len(), 2)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
+        for plate in part {
+            query = query.bind(*plate);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            found.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
+        }
+    }
+    Ok(found)
 }

@@ -242,3 +242,30 @@ pub async fn find_by_id_number_hash(
         .map(from_row)
         .transpose()
 }
+
+/// Name and phone of a batch of users, by id.
+pub async fn contacts<'e, E>(
+    executor: E,
+    ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, (String, String)>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT id, name, phone FROM users WHERE id IN ({})",
+        super::applications::placeholders(ids.len(), 1)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
+        .fetch_all(executor)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+        .collect()
+}

@@ -138,6 +138,31 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/log/tree-heads/latest",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/log/tree-heads",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/log/tree-heads",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/log/proofs/inclusion",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/log/proofs/consistency",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/pass-types",
         access: Access::AnyUser,
     },
@@ -253,6 +278,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/reviews/queue",
         access: Access::Own,
     },
+    // Each listed application is decided or skipped with why: see `bulk_review`.
+    Route {
+        method: "POST",
+        path: "/api/v1/reviews/bulk",
+        access: Access::Own,
+    },
     Route {
         method: "GET",
         path: "/api/v1/applications/{id}",
@@ -261,6 +292,22 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "POST",
         path: "/api/v1/applications/{id}/decisions",
+        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
+    },
+    Route {
+        // Only the applicant uploads, and none of the callers is the fixture's applicant.
+        method: "POST",
+        path: "/api/v1/applications/{id}/documents",
+        access: Access::Scoped(&[]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/applications/{id}/documents",
+        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/documents/{id}",
         access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
     },
     Route {
@@ -314,22 +361,6 @@ pub const ROUTES: &[Route] = &[
         access: Access::Own,
     },
     Route {
-        // Only the applicant uploads, and none of the callers is the fixture's applicant.
-        method: "POST",
-        path: "/api/v1/applications/{id}/documents",
-        access: Access::Scoped(&[]),
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/applications/{id}/documents",
-        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
-    },
-    Route {
-        method: "GET",
-        path: "/api/v1/documents/{id}",
-        access: Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
-    },
-    Route {
         method: "GET",
         path: "/api/v1/passes/{id}",
         access: Access::Scoped(&[Role::OrgAdmin]),
@@ -368,6 +399,11 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/api/v1/checks/batch",
         access: Access::Roles(&[Role::CheckpointOfficer]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/verify",
+        access: Access::AnyUser,
     },
 ];
 
@@ -512,6 +548,28 @@ async fn pass_in(app: &TestApp, target: &Fixture, n: usize) -> (i64, String) {
     (pass.id, pass.pass_number)
 }
 
+/// A document uploaded by the target's user to an application of theirs.
+async fn document_in(app: &TestApp, target: &Fixture, n: usize) -> i64 {
+    let application_id = application_in(app, target, n).await;
+    let owner = epass::actions::Caller {
+        user_id: target.user_id,
+        grants: Vec::new(),
+        token_scopes: None,
+        client_addr: None,
+    };
+    let upload = epass::actions::documents::Upload {
+        application_id,
+        kind: "id_card",
+        bytes: crate::documents::png(),
+        max_bytes: 1 << 20,
+    };
+    epass::actions::documents::upload(app.db(), &app.state.documents, &owner, upload)
+        .await
+        .unwrap()
+        .document
+        .id
+}
+
 /// A pass request of the target's organisation, filed by the target's user; approved (with its
 /// invitation code) when `approve`.
 async fn request_in(app: &TestApp, target: &Fixture, n: usize, approve: bool) -> (i64, String) {
@@ -599,28 +657,6 @@ async fn bulk_call(app: &TestApp, session: &Session, target: &Fixture, n: usize)
     (status, body)
 }
 
-/// A document uploaded by the target's user to an application of theirs.
-async fn document_in(app: &TestApp, target: &Fixture, n: usize) -> i64 {
-    let application_id = application_in(app, target, n).await;
-    let owner = epass::actions::Caller {
-        user_id: target.user_id,
-        grants: Vec::new(),
-        token_scopes: None,
-        client_addr: None,
-    };
-    let upload = epass::actions::documents::Upload {
-        application_id,
-        kind: "id_card",
-        bytes: crate::documents::png(),
-        max_bytes: 1 << 20,
-    };
-    epass::actions::documents::upload(app.db(), &app.state.documents, &owner, upload)
-        .await
-        .unwrap()
-        .document
-        .id
-}
-
 /// A zone of the target's authority, as a GeoJSON Feature.
 fn zone_feature() -> Value {
     json!({ "type": "Feature", "properties": { "name_zh": "测试区域" },
@@ -679,6 +715,14 @@ async fn call(
             ),
         ),
         ("GET", "/api/v1/orgs/{id}") => (format!("/api/v1/orgs/{org}"), None),
+        ("GET", "/api/v1/log/proofs/inclusion") => (
+            "/api/v1/log/proofs/inclusion?leaf=0&size=1".to_owned(),
+            None,
+        ),
+        ("GET", "/api/v1/log/proofs/consistency") => (
+            "/api/v1/log/proofs/consistency?from=1&to=2".to_owned(),
+            None,
+        ),
         ("POST", "/api/v1/users") => (
             route.path.to_owned(),
             Some(json!({ "phone": world::phone(5000 + n), "name": "新用户", "org_id": org })),
@@ -842,6 +886,16 @@ async fn call(
             route.path.to_owned(),
             Some(json!({ "pass_number": pass_in(app, target, n).await.1 })),
         ),
+        ("POST", "/api/v1/verify") => {
+            let pass = pass_in(app, target, n).await.0;
+            let pass = epass::store::passes::get(app.db().pool(), pass)
+                .await
+                .unwrap();
+            (
+                route.path.to_owned(),
+                Some(json!({ "text": pass.credential })),
+            )
+        }
         ("POST", "/api/v1/checks/batch") => (
             route.path.to_owned(),
             Some(
@@ -1018,6 +1072,30 @@ async fn routes_for_logged_in_users_refuse_anonymous_callers_and_public_ones_do_
             Access::Public => assert_ne!(reply.status, 401, "{} {}", route.method, route.path),
             _ => assert_eq!(reply.status, 401, "{} {}", route.method, route.path),
         }
+    }
+}
+
+#[tokio::test]
+async fn a_supervisor_of_a_whole_authority_reads_the_log_and_its_proofs() {
+    let app = spawn_app().await;
+    let world = world::build(&app).await;
+    world::user(&app, "13900000001", &world.region_a, &[Role::Supervisor]).await;
+    let session = app.login("13900000001", PASSWORD).await;
+    let head = app
+        .post("/api/v1/log/tree-heads", Auth::Session(&session), json!({}))
+        .await;
+    assert_eq!(head.status, 201, "{}", head.body);
+    for path in [
+        "/api/v1/log/tree-heads/latest",
+        "/api/v1/log/tree-heads",
+        "/api/v1/log/proofs/inclusion?leaf=0&size=1",
+        "/api/v1/log/proofs/consistency?from=1&to=2",
+    ] {
+        assert_eq!(
+            app.get(path, Auth::Session(&session)).await.status,
+            200,
+            "{path}"
+        );
     }
 }
 

@@ -581,7 +581,7 @@ async fn one_vehicle_cannot_hold_two_overlapping_passes_of_a_kind() {
     assert_eq!(app.count("SELECT COUNT(*) FROM passes").await, 2);
 }
 
-async fn issue(app: &TestApp, s: &Setting, plate: &str, from: i64, to: i64) -> Value {
+pub async fn issue(app: &TestApp, s: &Setting, plate: &str, from: i64, to: i64) -> Value {
     let id = apply(app, s, &s.applicant, s.values(plate, from, to)).await["id"]
         .as_i64()
         .unwrap();

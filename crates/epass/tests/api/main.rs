@@ -7,7 +7,9 @@
 mod accounts;
 mod authz;
 mod bulk_apply;
+mod bulk_review;
 mod bundle_delta;
+mod checks;
 mod cli_offline;
 mod demo;
 mod documents;
@@ -15,6 +17,7 @@ mod flows;
 mod helpers;
 mod invitations;
 mod keys;
+mod merkle_log;
 mod ops;
 mod outbox;
 mod owed;

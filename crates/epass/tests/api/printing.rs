@@ -168,7 +168,9 @@ async fn a_pass_prints_on_a4_and_on_a_card_with_its_chinese_text_extractable() {
             .as_str()
             .unwrap()
             .to_owned();
-        let scanned = epass_credential::qr::decode_image(&render_png(&dir, name, 200)).unwrap();
+        // A scan of the print: the card's QR code is 31 mm wide, so scanned finer.
+        let dpi = if size == "card" { 400 } else { 200 };
+        let scanned = epass_credential::qr::decode_image(&render_png(&dir, name, dpi)).unwrap();
         assert_eq!(scanned, [credential], "{size}");
     }
     let (status, _, _) = fetch(&app, &s, &format!("/api/v1/passes/{pass_id}/pdf")).await;
@@ -191,30 +193,41 @@ async fn a_pass_prints_on_a4_and_on_a_card_with_its_chinese_text_extractable() {
 
 #[tokio::test]
 async fn without_a_cjk_font_printing_answers_503_and_never_a_broken_pdf() {
-    let app = spawn_app_with(|state| {
-        state.fonts = Arc::new(epass::pdf::FontSource::new(
-            Some("/nonexistent/fonts/cjk.ttc".into()),
-            None,
-        ));
-    })
-    .await;
-    let s = setting(&app).await;
-    let (pass_id, _) = issued_pass(&app, &s, "蒙K54321").await;
-    let reply = app
-        .get(
-            &format!("/api/v1/passes/{pass_id}/pdf?size=card"),
-            Auth::Session(&s.applicant),
-        )
+    // No file there; a font without Chinese glyphs (DejaVu, when installed); a file not a font.
+    let not_a_font = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("not-a-font.ttf");
+    std::fs::write(&not_a_font, b"%PDF- not a font").unwrap();
+    let mut paths = vec![
+        std::path::PathBuf::from("/nonexistent/fonts/cjk.ttc"),
+        not_a_font,
+    ];
+    let latin = std::path::Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    if latin.is_file() {
+        paths.push(latin.to_owned());
+    }
+    for path in paths {
+        let configured = path.clone();
+        let app = spawn_app_with(move |state| {
+            state.fonts = Arc::new(epass::pdf::FontSource::new(Some(configured), None));
+        })
         .await;
-    assert_eq!(reply.status, 503, "{}", reply.body);
-    assert_eq!(reply.code(), "pdf.no_font");
-    assert_eq!(reply.headers["content-type"], "application/problem+json");
-    assert!(
-        reply.body["detail_en"]
-            .as_str()
-            .unwrap()
-            .contains("No CJK font configured"),
-        "{}",
-        reply.body
-    );
+        let s = setting(&app).await;
+        let (pass_id, _) = issued_pass(&app, &s, "蒙K54321").await;
+        let reply = app
+            .get(
+                &format!("/api/v1/passes/{pass_id}/pdf?size=card"),
+                Auth::Session(&s.applicant),
+            )
+            .await;
+        assert_eq!(reply.status, 503, "{}: {}", path.display(), reply.body);
+        assert_eq!(reply.code(), "pdf.no_font");
+        assert_eq!(reply.headers["content-type"], "application/problem+json");
+        assert!(
+            reply.body["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains("No CJK font configured"),
+            "{}",
+            reply.body
+        );
+    }
 }

@@ -8,12 +8,15 @@ pub mod bundle;
 pub mod checkpoints;
 pub mod documents;
 pub mod invitations;
+pub mod log;
 pub mod orgs;
 pub mod pass_pdf;
 pub mod pass_types;
 pub mod passes;
+pub mod reviews;
 pub mod tokens;
 pub mod users;
+pub mod verify;
 pub mod zones;
 
 use axum::Router;
@@ -102,6 +105,11 @@ impl<T> Page<T> {
         tokens::create,
         tokens::revoke,
         audit::list,
+        log::latest,
+        log::list,
+        log::publish,
+        log::inclusion,
+        log::consistency,
         pass_types::list,
         pass_types::get_one,
         pass_types::create,
@@ -139,6 +147,8 @@ impl<T> Page<T> {
         invitations::qr,
         invitations::lookup,
         invitations::apply,
+        reviews::bulk,
+        verify::verify,
         passes::get_one,
         passes::qr,
         pass_pdf::pdf,
@@ -176,6 +186,10 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit", get(audit::list))
+        .route("/log/tree-heads/latest", get(log::latest))
+        .route("/log/tree-heads", get(log::list).post(log::publish))
+        .route("/log/proofs/inclusion", get(log::inclusion))
+        .route("/log/proofs/consistency", get(log::consistency))
         .route(
             "/pass-types",
             get(pass_types::list).post(pass_types::create),
@@ -221,6 +235,7 @@ pub fn routes() -> Router<AppState> {
         .route("/pass-requests/{id}/qr", get(invitations::qr))
         .route("/invitations/{code}", get(invitations::lookup))
         .route("/invitations/{code}/applications", post(invitations::apply))
+        .route("/reviews/bulk", post(reviews::bulk))
         .route("/passes/{id}", get(passes::get_one))
         .route("/passes/{id}/qr", get(passes::qr))
         .route("/passes/{id}/pdf", get(pass_pdf::pdf))
@@ -229,6 +244,7 @@ pub fn routes() -> Router<AppState> {
         .route("/passes/extend", post(passes::bulk_extend))
         .route("/checks", post(passes::check))
         .route("/checks/batch", post(passes::check_batch))
+        .route("/verify", post(verify::verify))
         .route("/bundle", get(bundle::bundle))
         .route("/trust-anchor", get(bundle::trust_anchor))
         .route("/zones", get(zones::list).post(zones::create))

@@ -61,19 +61,24 @@ pub async fn pdf(
         .into());
     };
     let sheet = printing::pass_sheet(&state.db, &caller, id).await?;
-    let font = match state.fonts.get() {
-        Ok(font) => font,
-        Err(e) => return Ok(no_font(&e)),
-    };
     let number = sheet.pass_number.clone();
-    // Subsetting the font is CPU work of a few milliseconds: off the async workers.
-    let rendered = tokio::task::spawn_blocking(move || crate::pdf::render(&sheet, size, &font))
-        .await
-        .map_err(|e| ActionError::Internal(format!("PDF of pass {number}: {e}")))?;
+    let fonts = state.fonts.clone();
+    // Reading the font (first time only) and subsetting it are blocking work of a few
+    // milliseconds: off the async workers.
+    let rendered = tokio::task::spawn_blocking(move || {
+        fonts
+            .get()
+            .map(|font| crate::pdf::render(&sheet, size, &font))
+    })
+    .await
+    .map_err(|e| ActionError::Internal(format!("PDF of pass {number}: {e}")))?;
     let bytes = match rendered {
-        Ok(bytes) => bytes,
-        Err(e @ FontError::NotFound(_)) => return Ok(no_font(&e)),
-        Err(e) => return Err(ActionError::Internal(format!("PDF of pass {number}: {e}")).into()),
+        // No font, or one that is not a usable CJK font: the administrator's to fix.
+        Err(e) => return Ok(no_font(&e)),
+        Ok(Err(e)) => {
+            return Err(ActionError::Internal(format!("PDF of pass {number}: {e}")).into());
+        }
+        Ok(Ok(bytes)) => bytes,
     };
     let disposition = format!(
         "inline; filename=\"pass-{number}-{}.pdf\"",

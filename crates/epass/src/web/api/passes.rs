@@ -91,7 +91,7 @@ pub async fn check(
     Json(body): Json<CheckInput>,
 ) -> ApiResult<Json<CheckResult>> {
     Ok(Json(
-        checks::check(&state.db, &state.verifier, &caller, &body).await?,
+        checks::check(&state.db, &state.verifier, &state.check_log, &caller, &body).await?,
     ))
 }
 
@@ -131,10 +131,14 @@ pub async fn check_batch(
         )
         .into());
     }
-    let mut results = Vec::with_capacity(body.checks.len());
-    for input in &body.checks {
-        results.push(checks::check(&state.db, &state.verifier, &caller, input).await?);
-    }
+    let results = checks::check_many(
+        &state.db,
+        &state.verifier,
+        &state.check_log,
+        &caller,
+        &body.checks,
+    )
+    .await?;
     Ok(Json(results))
 }
 

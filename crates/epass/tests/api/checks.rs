@@ -1,0 +1,95 @@
+//! Online checks under load and verification without recording: every check is recorded once
+//! (group commit shares transactions, never rows), and `/verify` shows no personal data.
+
+use serde_json::json;
+
+use crate::flows::setting;
+use crate::helpers::{Auth, spawn_app};
+
+#[tokio::test]
+async fn concurrent_checks_are_each_recorded_once_before_they_are_answered() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let pass = crate::flows::issue(&app, &s, "蒙K12345", 0, 3).await;
+    let text = pass["credential"].as_str().unwrap().to_owned();
+    let mut handles = Vec::new();
+    for i in 0..64 {
+        let (app_url, http, officer) = (app.url(""), app.http.clone(), s.officer.clone());
+        let body = if i % 2 == 0 {
+            json!({ "text": text })
+        } else {
+            json!({ "text": text, "client_ref": format!("dev-{}", i % 8), "checked_at": 1_000 })
+        };
+        handles.push(tokio::spawn(async move {
+            let reply = http
+                .post(format!("{app_url}/api/v1/checks"))
+                .header("cookie", format!("epass_session={}", officer.cookie))
+                .header("x-csrf-token", &officer.csrf)
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), 200);
+            serde_json::from_slice::<serde_json::Value>(&reply.bytes().await.unwrap()).unwrap()
+        }));
+    }
+    let mut ids = Vec::new();
+    for handle in handles {
+        let body = handle.await.unwrap();
+        if let Some(id) = body["check_id"].as_i64() {
+            ids.push(id);
+        }
+    }
+    // 32 online checks, and 32 uploads of 4 distinct offline checks (each recorded once).
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 32 + 4);
+    assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 36);
+}
+
+#[tokio::test]
+async fn verify_answers_valid_or_not_without_personal_data_and_records_nothing() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let pass = crate::flows::issue(&app, &s, "蒙K12345", 0, 3).await;
+    let text = pass["credential"].as_str().unwrap();
+    let reply = app
+        .post(
+            "/api/v1/verify",
+            Auth::Session(&s.applicant),
+            json!({ "text": text }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["code"], "valid");
+    assert!(reply.body.get("holder_name").is_none(), "{}", reply.body);
+    assert!(reply.body.get("plate").is_none(), "{}", reply.body);
+    let forged = format!("{}A", &text[..text.len() - 1]);
+    let reply = app
+        .post(
+            "/api/v1/verify",
+            Auth::Session(&s.applicant),
+            json!({ "text": forged }),
+        )
+        .await;
+    assert_eq!(reply.body["class"], "invalid", "{}", reply.body);
+    let id = pass["id"].as_i64().unwrap();
+    let revoked = app
+        .post(
+            &format!("/api/v1/passes/{id}/status"),
+            Auth::Session(&s.authority_reviewer),
+            json!({ "action": "revoke", "reason": "测试 / test" }),
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    let reply = app
+        .post(
+            "/api/v1/verify",
+            Auth::Session(&s.applicant),
+            json!({ "text": text }),
+        )
+        .await;
+    assert_eq!(reply.body["code"], "revoked", "{}", reply.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 0);
+}
