@@ -194,13 +194,13 @@ async fn a_pass_prints_on_a4_and_on_a_card_with_its_chinese_text_extractable() {
 #[tokio::test]
 async fn without_a_cjk_font_printing_answers_503_and_never_a_broken_pdf() {
     // No file there; a font without Chinese glyphs (DejaVu, when installed); a file not a font.
-    let not_a_font = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("not-a-font.ttf");
+    let not_a_font = Path::new(env!("CARGO_TARGET_TMPDIR")).join("not-a-font.ttf");
     std::fs::write(&not_a_font, b"%PDF- not a font").unwrap();
     let mut paths = vec![
         std::path::PathBuf::from("/nonexistent/fonts/cjk.ttc"),
         not_a_font,
     ];
-    let latin = std::path::Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    let latin = Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
     if latin.is_file() {
         paths.push(latin.to_owned());
     }
