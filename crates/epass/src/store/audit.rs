@@ -34,43 +34,90 @@ pub struct Event {
     pub client_addr: Option<String>,
 }
 
+const INSERT: &str = "INSERT INTO audit_events (at, actor_user_id, actor_role, action, \
+     object_type, object_id, before_summary, after_summary, client_addr, log_index) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+
+/// On PostgreSQL the tail update and the insert are one statement (one round trip): the
+/// insert happens only if the tail is still the guessed one.
+const INSERT_FOLDED: &str = "WITH tail AS (UPDATE merkle_log SET size = $10, root = $11, \
+     frontier = $12, tail = $13 WHERE id = 1 AND size = $14 AND root = $15 RETURNING size) \
+     INSERT INTO audit_events (at, actor_user_id, actor_role, action, object_type, object_id, \
+     before_summary, after_summary, client_addr, log_index) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $14 FROM tail RETURNING id";
+
 /// Records an event and appends it to the tamper-evident log, in the caller's transaction.
 pub async fn insert(tx: &mut Tx, event: &NewEvent<'_>) -> StoreResult<i64> {
     let at = now_ms();
     let before = event.before.as_ref().map(|v| v.to_string());
     let after = event.after.as_ref().map(|v| v.to_string());
-    let (guess, log_index) = merkle_log::guess();
-    let row = sqlx::query(
-        "INSERT INTO audit_events (at, actor_user_id, actor_role, action, object_type, object_id, \
-         before_summary, after_summary, client_addr, log_index) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(at)
-    .bind(event.actor_user_id)
-    .bind(event.actor_role)
-    .bind(event.action)
-    .bind(event.object_type)
-    .bind(&event.object_id)
-    .bind(before.as_deref())
-    .bind(after.as_deref())
-    .bind(event.client_addr)
-    .bind(log_index.unwrap_or(-1))
-    .fetch_one(&mut **tx)
-    .await?;
-    let id: i64 = row.try_get(0)?;
-    let leaf = merkle_log::EventLeaf {
-        id,
-        at,
-        actor_user_id: event.actor_user_id,
-        actor_role: event.actor_role,
-        action: event.action,
-        object_type: event.object_type,
-        object_id: &event.object_id,
-        before: before.as_deref(),
-        after: after.as_deref(),
-        client_addr: event.client_addr,
+    let leaf_at = |index: u64| {
+        merkle_log::EventLeaf {
+            index,
+            at,
+            actor_user_id: event.actor_user_id,
+            actor_role: event.actor_role,
+            action: event.action,
+            object_type: event.object_type,
+            object_id: &event.object_id,
+            before: before.as_deref(),
+            after: after.as_deref(),
+            client_addr: event.client_addr,
+        }
+        .hash()
     };
-    merkle_log::append_event(tx, guess, &leaf).await?;
+    let bind = |sql: &'static str| {
+        sqlx::query(sql)
+            .bind(at)
+            .bind(event.actor_user_id)
+            .bind(event.actor_role)
+            .bind(event.action)
+            .bind(event.object_type)
+            .bind(event.object_id.clone())
+            .bind(before.clone())
+            .bind(after.clone())
+            .bind(event.client_addr)
+    };
+    let guess = merkle_log::guess();
+    if merkle_log::is_postgres(tx) {
+        if let Some(old) = guess {
+            let leaf = leaf_at(old.size());
+            let new = merkle_log::advance(&old, leaf);
+            let (size, root, frontier, tail, old_size, old_root) =
+                merkle_log::update_values(&old, &new)?;
+            let row = bind(INSERT_FOLDED)
+                .bind(size)
+                .bind(root)
+                .bind(frontier)
+                .bind(tail)
+                .bind(old_size)
+                .bind(old_root)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if let Some(row) = row {
+                merkle_log::finish(tx, &old, &new, leaf).await?;
+                return Ok(row.try_get(0)?);
+            }
+        }
+        // No guess, or a stale one: lock the tail and append after it.
+        let old = merkle_log::lock_tail(tx).await?;
+        // Sizes are stored as BIGINT, so they fit.
+        let index = i64::try_from(old.size()).unwrap_or(i64::MAX);
+        let id: i64 = bind(INSERT)
+            .bind(index)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+        merkle_log::append_locked(tx, &old, leaf_at(old.size())).await?;
+        return Ok(id);
+    }
+    let index = guess.as_ref().and_then(|t| i64::try_from(t.size()).ok());
+    let id: i64 = bind(INSERT)
+        .bind(index.unwrap_or(-1))
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    merkle_log::append(tx, "audit_events", id, guess, leaf_at).await?;
     Ok(id)
 }
 

@@ -222,8 +222,9 @@ pub async fn all_leaf_rows(pool: &sqlx::AnyPool) -> StoreResult<(Vec<LeafRow>, i
             (r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?);
         let (before, after, addr): (Option<String>, Option<String>, Option<String>) =
             (r.try_get(7)?, r.try_get(8)?, r.try_get(9)?);
+        let log_index: Option<i64> = r.try_get(10)?;
         let leaf = EventLeaf {
-            id: r.try_get(0)?,
+            index: log_index.map_or(u64::MAX, |i| u64::try_from(i).unwrap_or(u64::MAX)),
             at: r.try_get(1)?,
             actor_user_id: r.try_get(2)?,
             actor_role: role.as_deref(),
@@ -236,8 +237,8 @@ pub async fn all_leaf_rows(pool: &sqlx::AnyPool) -> StoreResult<(Vec<LeafRow>, i
         };
         out.push(LeafRow {
             table: "event",
-            id: leaf.id,
-            log_index: r.try_get(10)?,
+            id: r.try_get(0)?,
+            log_index,
             data: leaf.encode(),
         });
     }
@@ -250,8 +251,9 @@ pub async fn all_leaf_rows(pool: &sqlx::AnyPool) -> StoreResult<(Vec<LeafRow>, i
     for r in &checks {
         let (number, outcome, client_ref): (Option<String>, String, Option<String>) =
             (r.try_get(2)?, r.try_get(8)?, r.try_get(9)?);
+        let log_index: Option<i64> = r.try_get(11)?;
         let leaf = CheckLeaf {
-            id: r.try_get(0)?,
+            index: log_index.map_or(u64::MAX, |i| u64::try_from(i).unwrap_or(u64::MAX)),
             pass_id: r.try_get(1)?,
             pass_number: number.as_deref(),
             checkpoint_id: r.try_get(3)?,
@@ -265,8 +267,8 @@ pub async fn all_leaf_rows(pool: &sqlx::AnyPool) -> StoreResult<(Vec<LeafRow>, i
         };
         out.push(LeafRow {
             table: "check",
-            id: leaf.id,
-            log_index: r.try_get(11)?,
+            id: r.try_get(0)?,
+            log_index,
             data: leaf.encode(),
         });
     }

@@ -65,7 +65,8 @@ fn hashes(bytes: &[u8]) -> StoreResult<Vec<Hash>> {
     bytes.chunks_exact(32).map(to_hash).collect()
 }
 
-fn is_postgres(tx: &Tx) -> bool {
+/// Whether the transaction runs on PostgreSQL.
+pub fn is_postgres(tx: &Tx) -> bool {
     !(**tx).backend_name().eq_ignore_ascii_case("sqlite")
 }
 
@@ -84,16 +85,18 @@ pub async fn lock_tail(tx: &mut Tx) -> StoreResult<Tail> {
     Ok(Tail { frontier, block })
 }
 
-/// Appends `leaf` as the leaf of the row `id` of `table` (`audit_events` or `checks`), whose
-/// `log_index` was written as `guess`; corrects it if the guess was wrong. Returns the index.
-async fn append(
+/// Appends the leaf of the row `id` of `table` (`audit_events` or `checks`), whose
+/// `log_index` was written as the guess's size; corrects it if the guess was wrong. `leaf_at`
+/// gives the row's leaf hash at a position. Returns the position.
+pub async fn append(
     tx: &mut Tx,
     table: &'static str,
     id: i64,
     guess: Option<Tail>,
-    leaf: Hash,
+    leaf_at: impl Fn(u64) -> Hash,
 ) -> StoreResult<u64> {
     if let Some(old) = guess {
+        let leaf = leaf_at(old.size());
         let new = advance(&old, leaf);
         let done = sqlx::query(
             "UPDATE merkle_log SET size = $1, root = $2, frontier = $3, tail = $4 \
@@ -108,8 +111,7 @@ async fn append(
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 1 {
-            write_completed(tx, &old, &new, leaf).await?;
-            remember(&new);
+            finish(tx, &old, &new, leaf).await?;
             return Ok(old.size());
         }
     }
@@ -122,7 +124,13 @@ async fn append(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let new = advance(&old, leaf);
+    append_locked(tx, &old, leaf_at(index)).await?;
+    Ok(index)
+}
+
+/// Appends `leaf` after the tail `old`, read with [`lock_tail`] in this transaction.
+pub async fn append_locked(tx: &mut Tx, old: &Tail, leaf: Hash) -> StoreResult<()> {
+    let new = advance(old, leaf);
     sqlx::query(
         "UPDATE merkle_log SET size = $1, root = $2, frontier = $3, tail = $4 WHERE id = 1",
     )
@@ -132,16 +140,39 @@ async fn append(
     .bind(new.block.concat())
     .execute(&mut **tx)
     .await?;
-    write_completed(tx, &old, &new, leaf).await?;
-    remember(&new);
-    Ok(index)
+    finish(tx, old, &new, leaf).await
+}
+
+/// After the tail row moved from `old` to `new`: the block and nodes completed, if any, and
+/// this process's copy of the tail.
+pub async fn finish(tx: &mut Tx, old: &Tail, new: &Tail, leaf: Hash) -> StoreResult<()> {
+    write_completed(tx, old, new, leaf).await?;
+    remember(new);
+    Ok(())
+}
+
+/// New size, root, frontier, tail; old size, root.
+pub type TailUpdate = (i64, Vec<u8>, Vec<u8>, Vec<u8>, i64, Vec<u8>);
+
+/// The values of the conditional tail update from `old` to `new`, for a statement that folds
+/// it into the row's own insert (PostgreSQL): new size, root, frontier, tail; old size, root.
+pub fn update_values(old: &Tail, new: &Tail) -> StoreResult<TailUpdate> {
+    Ok((
+        size_i64(new.size())?,
+        new.root().to_vec(),
+        new.frontier.to_bytes(),
+        new.block.concat(),
+        size_i64(old.size())?,
+        old.root().to_vec(),
+    ))
 }
 
 fn size_i64(n: u64) -> StoreResult<i64> {
     i64::try_from(n).map_err(|_| corrupt("size beyond i64"))
 }
 
-fn advance(old: &Tail, leaf: Hash) -> Tail {
+/// The tail after appending `leaf`.
+pub fn advance(old: &Tail, leaf: Hash) -> Tail {
     let mut frontier = old.frontier.clone();
     frontier.push(leaf);
     let mut block = old.block.clone();
@@ -189,49 +220,18 @@ async fn write_completed(tx: &mut Tx, old: &Tail, new: &Tail, leaf: Hash) -> Sto
     Ok(())
 }
 
-/// The guess of the tail for the next append, to write as the new row's `log_index`.
-pub fn guess() -> (Option<Tail>, Option<i64>) {
-    let tail = cached();
-    let index = tail.as_ref().and_then(|t| i64::try_from(t.size()).ok());
-    (tail, index)
+/// This process's guess of the tail, for the next append: its size is the position to write
+/// as the new row's `log_index`.
+pub fn guess() -> Option<Tail> {
+    cached()
 }
 
-/// Appends an audit event row (see [`leaf_of_event`]).
-pub async fn append_event(
-    tx: &mut Tx,
-    guess: Option<Tail>,
-    row: &EventLeaf<'_>,
-) -> StoreResult<u64> {
-    append(
-        tx,
-        "audit_events",
-        row.id,
-        guess,
-        merkle::leaf_hash(&row.encode()),
-    )
-    .await
-}
-
-/// Appends a check row (see [`CheckLeaf`]).
-pub async fn append_check(
-    tx: &mut Tx,
-    guess: Option<Tail>,
-    row: &CheckLeaf<'_>,
-) -> StoreResult<u64> {
-    append(
-        tx,
-        "checks",
-        row.id,
-        guess,
-        merkle::leaf_hash(&row.encode()),
-    )
-    .await
-}
-
-/// The leaf data of an audit event: a JSON array of the stored columns, in this order.
+/// The leaf data of an audit event: a JSON array of its position and its stored columns, in
+/// this order. The row id is not part of it: the position is the event's identity in the log
+/// (and leaves it free to be hashed before the row is written).
 #[derive(Clone, Debug)]
 pub struct EventLeaf<'a> {
-    pub id: i64,
+    pub index: u64,
     pub at: i64,
     pub actor_user_id: Option<i64>,
     pub actor_role: Option<&'a str>,
@@ -244,10 +244,14 @@ pub struct EventLeaf<'a> {
 }
 
 impl EventLeaf<'_> {
+    pub fn hash(&self) -> Hash {
+        merkle::leaf_hash(&self.encode())
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         serde_json::json!([
             "event",
-            self.id,
+            self.index,
             self.at,
             self.actor_user_id,
             self.actor_role,
@@ -263,10 +267,11 @@ impl EventLeaf<'_> {
     }
 }
 
-/// The leaf data of a recorded check: a JSON array of the stored columns, in this order.
+/// The leaf data of a recorded check: a JSON array of its position and its stored columns, in
+/// this order (the row id is not part of it, as for events).
 #[derive(Clone, Debug)]
 pub struct CheckLeaf<'a> {
-    pub id: i64,
+    pub index: u64,
     pub pass_id: Option<i64>,
     pub pass_number: Option<&'a str>,
     pub checkpoint_id: Option<i64>,
@@ -280,10 +285,14 @@ pub struct CheckLeaf<'a> {
 }
 
 impl CheckLeaf<'_> {
+    pub fn hash(&self) -> Hash {
+        merkle::leaf_hash(&self.encode())
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         serde_json::json!([
             "check",
-            self.id,
+            self.index,
             self.pass_id,
             self.pass_number,
             self.checkpoint_id,

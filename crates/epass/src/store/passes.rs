@@ -280,7 +280,8 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
     );
     // Every recorded check is a leaf of the tamper-evident log, appended in this transaction.
     let recorded_at = now_ms();
-    let (guess, log_index) = super::merkle_log::guess();
+    let guess = super::merkle_log::guess();
+    let log_index = guess.as_ref().and_then(|t| i64::try_from(t.size()).ok());
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(c.pass_id)
         .bind(c.pass_number)
@@ -298,20 +299,23 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
         return Ok(None);
     };
     let id: i64 = row.try_get(0)?;
-    let leaf = super::merkle_log::CheckLeaf {
-        id,
-        pass_id: c.pass_id,
-        pass_number: c.pass_number,
-        checkpoint_id: c.checkpoint_id,
-        officer_id: c.officer_id,
-        longitude: position.map(|p| p.0),
-        latitude: position.map(|p| p.1),
-        checked_at: c.checked_at,
-        outcome: c.outcome,
-        client_ref: c.client_ref,
-        recorded_at,
+    let leaf_at = |index: u64| {
+        super::merkle_log::CheckLeaf {
+            index,
+            pass_id: c.pass_id,
+            pass_number: c.pass_number,
+            checkpoint_id: c.checkpoint_id,
+            officer_id: c.officer_id,
+            longitude: position.map(|p| p.0),
+            latitude: position.map(|p| p.1),
+            checked_at: c.checked_at,
+            outcome: c.outcome,
+            client_ref: c.client_ref,
+            recorded_at,
+        }
+        .hash()
     };
-    super::merkle_log::append_check(tx, guess, &leaf).await?;
+    super::merkle_log::append(tx, "checks", id, guess, leaf_at).await?;
     Ok(Some(id))
 }
 

@@ -462,3 +462,50 @@ async fn the_cli_reports_the_first_bad_position_and_checks_a_witness_file() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("first bad position 5"), "{out}");
 }
+
+#[tokio::test]
+async fn concurrent_appends_keep_one_order_and_the_log_verifies() {
+    let (app, _) = logged_app().await;
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let db = app.db().clone();
+        tasks.push(tokio::spawn(async move {
+            let actor = Actor::default();
+            for i in 0..15 {
+                let mut tx = db.begin().await.unwrap();
+                audit::insert(
+                    &mut tx,
+                    &actor.event("test.concurrent", "thing", t * 100 + i),
+                )
+                .await
+                .unwrap();
+                audit::insert(
+                    &mut tx,
+                    &actor.event("test.concurrent", "other", t * 100 + i),
+                )
+                .await
+                .unwrap();
+                // Some transactions roll back: their leaves must vanish with them.
+                if i % 5 == 4 {
+                    tx.rollback().await.unwrap();
+                } else {
+                    tx.commit().await.unwrap();
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let events = app.count("SELECT COUNT(*) FROM audit_events").await;
+    let checks = app.count("SELECT COUNT(*) FROM checks").await;
+    assert_eq!(size(app.db()).await, (events + checks) as u64);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'test.concurrent'")
+            .await,
+        8 * 12 * 2
+    );
+    log::publish(app.db(), &app.state.pii, false).await.unwrap();
+    let report = verify(app.db()).await;
+    assert!(report.is_ok(), "{:?}", report.findings);
+}
