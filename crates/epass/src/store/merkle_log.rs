@@ -1,11 +1,13 @@
 //! The tamper-evident log's storage: appending a leaf in the caller's transaction (O(log n):
 //! one update of the tail row, plus one block row and a few node rows every 16 leaves; nothing
-//! earlier is rewritten), subtree hashes for proofs, and signed tree heads.
+//! earlier is rewritten), and rebuilding the stored tree.
 //!
 //! Appends serialise on the single `merkle_log` row (SQLite writers are serialised anyway; on
 //! PostgreSQL the row lock is held until commit), so leaf order is commit order. A process-wide
 //! copy of the tail saves reading it back: an append guesses from the copy and updates the row
 //! only if its size and root are still the guessed ones; otherwise it locks, reads and retries.
+//! On PostgreSQL an event's insert and that update are one statement (see `audit::insert`), so
+//! the log adds no round trip to an event.
 
 use std::sync::Mutex;
 
