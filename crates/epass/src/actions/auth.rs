@@ -261,7 +261,10 @@ pub async fn session_for_token(
         sessions::delete(db.pool(), &hash).await?;
         return Ok(None);
     }
-    sessions::touch(db.pool(), &hash, now).await?;
+    // Only a write once a minute: most requests of a session just read it.
+    if session.last_seen_at < now - sessions::TOUCH_EVERY_MS {
+        sessions::touch(db.pool(), &hash, now).await?;
+    }
     Ok(Some(session))
 }
 

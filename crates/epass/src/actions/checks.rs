@@ -3,6 +3,7 @@
 //! is recorded (pass, checkpoint, officer, place, time, outcome).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use epass_credential::{Claims, Context, Verdict, Verifier};
 use serde::{Deserialize, Serialize};
@@ -14,23 +15,54 @@ use crate::domain::roles::Role;
 use crate::store::passes;
 use crate::store::{Db, keys, now_ms};
 
+/// How long a verifier serves without asking the database whether a bundle changed: bundles
+/// published by this process count at once (see [`bundle_published`]), another node's within
+/// this. Live status never waits: every check reads the pass's status from the database.
+const RECHECK_MS: i64 = 1_000;
+
+/// Bumped whenever this process publishes a bundle.
+static PUBLISHED: AtomicU64 = AtomicU64::new(0);
+
+/// Tells online verifiers of this process that a bundle was published.
+pub fn bundle_published() {
+    PUBLISHED.fetch_add(1, Ordering::Relaxed);
+}
+
 /// A verifier over the latest bundles, rebuilt only when a bundle version changes.
 #[derive(Debug, Default)]
 pub struct OnlineVerifier {
     cached: RwLock<Option<Cached>>,
 }
 
-/// The bundle versions a verifier was built from, `(authority, version)`, and the verifier.
-type Cached = (Vec<(i64, i64)>, Arc<Verifier>);
+#[derive(Debug)]
+struct Cached {
+    /// The bundle versions the verifier was built from, `(authority, version)`.
+    versions: Vec<(i64, i64)>,
+    verifier: Arc<Verifier>,
+    /// When the versions were last compared with the database, and the publication count then.
+    checked_at: i64,
+    published: u64,
+}
 
 impl OnlineVerifier {
     /// The verifier for the bundles published now.
     pub async fn current(&self, db: &Db) -> ActionResult<Arc<Verifier>> {
-        let versions = keys::bundle_versions(db.pool()).await?;
-        if let Some((seen, verifier)) = &*self.cached.read().await
-            && *seen == versions
+        let published = PUBLISHED.load(Ordering::Relaxed);
+        let now = now_ms();
+        if let Some(c) = &*self.cached.read().await
+            && c.published == published
+            && now - c.checked_at < RECHECK_MS
         {
-            return Ok(verifier.clone());
+            return Ok(c.verifier.clone());
+        }
+        let versions = keys::bundle_versions(db.pool()).await?;
+        let mut cached = self.cached.write().await;
+        if let Some(c) = cached.as_mut()
+            && c.versions == versions
+        {
+            c.checked_at = now;
+            c.published = published;
+            return Ok(c.verifier.clone());
         }
         let mut verifier = Verifier::new();
         for (authority, _) in &versions {
@@ -43,7 +75,12 @@ impl OnlineVerifier {
             }
         }
         let verifier = Arc::new(verifier);
-        *self.cached.write().await = Some((versions, verifier.clone()));
+        *cached = Some(Cached {
+            versions,
+            verifier: verifier.clone(),
+            checked_at: now,
+            published,
+        });
         Ok(verifier)
     }
 }

@@ -259,6 +259,7 @@ pub async fn publish_bundle(
         .sign(&open_key(pii, root)?)
         .map_err(|e| internal("signing the bundle", e))?;
     keys::insert_bundle(tx, authority.id, version, now, &signed).await?;
+    crate::actions::checks::bundle_published();
     let mut event = actor.event("bundle.published", "org", authority.id);
     event.after =
         Some(serde_json::json!({ "version": version, "keys": content.issuer_keys.len() }));

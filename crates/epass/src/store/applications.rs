@@ -365,7 +365,9 @@ pub struct Advance<'a> {
 /// Moves a batch of applications on, each only if nobody else did since its version was read;
 /// returns the ids that moved. Rows sharing status, level and deadline take one statement.
 pub async fn advance_many(tx: &mut Tx, moves: &[Advance<'_>]) -> StoreResult<Vec<i64>> {
-    let mut groups: Vec<(&str, i64, Option<i64>, Vec<(i64, i64)>)> = Vec::new();
+    /// Status, level and deadline shared by the rows `(id, version)`.
+    type Group<'s> = (&'s str, i64, Option<i64>, Vec<(i64, i64)>);
+    let mut groups: Vec<Group> = Vec::new();
     for m in moves {
         match groups
             .iter_mut()

@@ -58,6 +58,9 @@ pub async fn find(pool: &sqlx::AnyPool, token_hash: &[u8]) -> StoreResult<Option
     .transpose()
 }
 
+/// Activity is kept to this precision.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
+
 /// Marks activity, at most once a minute per session to keep reads cheap.
 pub async fn touch(pool: &sqlx::AnyPool, token_hash: &[u8], now: i64) -> StoreResult<()> {
     sqlx::query(
@@ -65,7 +68,7 @@ pub async fn touch(pool: &sqlx::AnyPool, token_hash: &[u8], now: i64) -> StoreRe
     )
     .bind(now)
     .bind(token_hash)
-    .bind(now - 60_000)
+    .bind(now - TOUCH_EVERY_MS)
     .execute(pool)
     .await?;
     Ok(())

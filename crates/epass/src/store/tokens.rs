@@ -109,11 +109,15 @@ pub async fn revoke(tx: &mut Tx, id: i64) -> StoreResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// The last use of a token is kept to this precision.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Marks a token used, at most once a minute.
 pub async fn touch(pool: &sqlx::AnyPool, id: i64, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
         .bind(now)
         .bind(id)
-        .bind(now - 60_000)
+        .bind(now - TOUCH_EVERY_MS)
         .execute(pool)
         .await?;
     Ok(())
