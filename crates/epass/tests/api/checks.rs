@@ -93,3 +93,63 @@ async fn verify_answers_valid_or_not_without_personal_data_and_records_nothing()
     assert_eq!(reply.body["code"], "revoked", "{}", reply.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 0);
 }
+
+#[tokio::test]
+async fn no_check_that_starts_after_a_revocation_commits_says_valid() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let pass = crate::flows::issue(&app, &s, "蒙K12345", 0, 3).await;
+    let text = pass["credential"].as_str().unwrap().to_owned();
+    let id = pass["id"].as_i64().unwrap();
+    let revoked_at = std::sync::Arc::new(tokio::sync::OnceCell::new());
+    let mut checkers = Vec::new();
+    for _ in 0..4 {
+        let (url, http, officer) = (app.url(""), app.http.clone(), s.officer.clone());
+        let (text, revoked_at) = (text.clone(), revoked_at.clone());
+        checkers.push(tokio::spawn(async move {
+            let mut seen: Vec<(bool, String)> = Vec::new();
+            // Until ten checks have started after the revocation (bounded, in case it hangs).
+            while seen.iter().filter(|(after, _)| *after).count() < 10 && seen.len() < 5_000 {
+                let started = std::time::Instant::now();
+                let reply = http
+                    .post(format!("{url}/api/v1/checks"))
+                    .header("cookie", format!("epass_session={}", officer.cookie))
+                    .header("x-csrf-token", &officer.csrf)
+                    .header("content-type", "application/json")
+                    .body(json!({ "text": text }).to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                let body: serde_json::Value =
+                    serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
+                let after_commit = revoked_at
+                    .get()
+                    .is_some_and(|t: &std::time::Instant| started >= *t);
+                seen.push((after_commit, body["code"].as_str().unwrap().to_owned()));
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let reply = app
+        .post(
+            &format!("/api/v1/passes/{id}/status"),
+            Auth::Session(&s.authority_reviewer),
+            json!({ "action": "revoke", "reason": "测试 / test" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    revoked_at.set(std::time::Instant::now()).unwrap();
+    let mut after = 0;
+    for checker in checkers {
+        for (after_commit, code) in checker.await.unwrap() {
+            if after_commit {
+                after += 1;
+                assert_eq!(code, "revoked", "a check after the revocation said {code}");
+            } else {
+                assert!(code == "valid" || code == "revoked", "{code}");
+            }
+        }
+    }
+    assert!(after > 0, "no check ran after the revocation");
+}
