@@ -92,7 +92,10 @@ impl FromRequestParts<AppState> for Caller {
             // A write per request would queue every check behind the database's one writer:
             // the last use is kept to the minute, so most requests only read.
             let now = now_ms();
-            if token.last_used_at.is_none_or(|at| at < now - tokens::TOUCH_EVERY_MS) {
+            if token
+                .last_used_at
+                .is_none_or(|at| at < now - tokens::TOUCH_EVERY_MS)
+            {
                 tokens::touch(state.db.pool(), token.id, now).await?;
             }
             return Ok(Caller {
