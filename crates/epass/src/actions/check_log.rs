@@ -129,10 +129,8 @@ async fn write_groups(db: Db, mut receiver: mpsc::Receiver<Pending>) {
 
 async fn write(db: &Db, rows: &[&CheckRow]) -> StoreResult<Vec<Option<i64>>> {
     let mut tx = db.begin().await?;
-    let mut ids = Vec::with_capacity(rows.len());
-    for row in rows {
-        ids.push(passes::insert_check(&mut tx, &row.as_new()).await?);
-    }
+    let new: Vec<_> = rows.iter().map(|row| row.as_new()).collect();
+    let ids = passes::insert_checks(&mut tx, &new).await?;
     tx.commit().await?;
     Ok(ids)
 }

@@ -145,6 +145,29 @@ pub async fn append_locked(tx: &mut Tx, old: &Tail, leaf: Hash) -> StoreResult<(
     finish(tx, old, &new, leaf).await
 }
 
+/// Appends a batch of leaves after the tail `old`, read with [`lock_tail`] in this transaction
+/// (their rows were written at positions `old.size()`, `old.size() + 1`, …): one tail update
+/// for the whole batch, and the blocks and nodes it completes.
+pub async fn append_many_locked(tx: &mut Tx, old: &Tail, leaves: &[Hash]) -> StoreResult<()> {
+    let mut tail = old.clone();
+    for leaf in leaves {
+        let new = advance(&tail, *leaf);
+        write_completed(tx, &tail, &new, *leaf).await?;
+        tail = new;
+    }
+    sqlx::query(
+        "UPDATE merkle_log SET size = $1, root = $2, frontier = $3, tail = $4 WHERE id = 1",
+    )
+    .bind(size_i64(tail.size())?)
+    .bind(tail.root().to_vec())
+    .bind(tail.frontier.to_bytes())
+    .bind(tail.block.concat())
+    .execute(&mut **tx)
+    .await?;
+    remember(&tail);
+    Ok(())
+}
+
 /// After the tail row moved from `old` to `new`: the block and nodes completed, if any, and
 /// this process's copy of the tail.
 pub async fn finish(tx: &mut Tx, old: &Tail, new: &Tail, leaf: Hash) -> StoreResult<()> {

@@ -319,6 +319,71 @@ pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i
     Ok(Some(id))
 }
 
+/// Records a group of checks (the check writer's group commit): the log's tail is locked once,
+/// each new row takes the next position, and the leaves are appended with one tail update. A
+/// check whose `client_ref` was recorded before takes no position and gives `None`.
+pub async fn insert_checks(tx: &mut Tx, checks: &[NewCheck<'_>]) -> StoreResult<Vec<Option<i64>>> {
+    let old = super::merkle_log::lock_tail(tx).await?;
+    let recorded_at = now_ms();
+    let mut next = old.size();
+    let mut ids = Vec::with_capacity(checks.len());
+    let mut leaves = Vec::with_capacity(checks.len());
+    for c in checks {
+        let position = c.longitude.zip(c.latitude);
+        // A missing position is a literal NULL (see `insert_check`).
+        let values = if position.is_some() {
+            "$10, $11"
+        } else {
+            "NULL, NULL"
+        };
+        let sql = format!(
+            "INSERT INTO checks (pass_id, pass_number, checkpoint_id, officer_id, checked_at, \
+             outcome, client_ref, recorded_at, log_index, longitude, latitude) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {values}) \
+             ON CONFLICT (client_ref) DO NOTHING RETURNING id"
+        );
+        let index = i64::try_from(next)
+            .map_err(|_| super::StoreError::Database(sqlx::Error::Protocol("log full".into())))?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(c.pass_id)
+            .bind(c.pass_number)
+            .bind(c.checkpoint_id)
+            .bind(c.officer_id)
+            .bind(c.checked_at)
+            .bind(c.outcome)
+            .bind(c.client_ref)
+            .bind(recorded_at)
+            .bind(index);
+        if let Some((lon, lat)) = position {
+            query = query.bind(lon).bind(lat);
+        }
+        let Some(row) = query.fetch_optional(&mut **tx).await? else {
+            ids.push(None);
+            continue;
+        };
+        ids.push(Some(row.try_get(0)?));
+        leaves.push(
+            super::merkle_log::CheckLeaf {
+                index: next,
+                pass_id: c.pass_id,
+                pass_number: c.pass_number,
+                checkpoint_id: c.checkpoint_id,
+                officer_id: c.officer_id,
+                longitude: position.map(|p| p.0),
+                latitude: position.map(|p| p.1),
+                checked_at: c.checked_at,
+                outcome: c.outcome,
+                client_ref: c.client_ref,
+                recorded_at,
+            }
+            .hash(),
+        );
+        next += 1;
+    }
+    super::merkle_log::append_many_locked(tx, &old, &leaves).await?;
+    Ok(ids)
+}
+
 /// A pass's new validity end and the credential re-signed for it.
 pub async fn set_validity(
     tx: &mut Tx,

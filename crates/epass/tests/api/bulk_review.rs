@@ -112,6 +112,12 @@ async fn a_bulk_approval_at_both_levels_issues_every_pass_it_can_and_says_why_no
     assert_eq!(numbers.len(), 3);
     let sms = app.last_sms("13900000001").await.unwrap();
     assert!(sms.contains("已签发"), "{sms}");
+    // The batch's events and the checks above are in the tamper-evident log, in order.
+    let report = epass::actions::log_verify::verify(app.db())
+        .await
+        .unwrap()
+        .report;
+    assert!(report.is_ok(), "{report:?}");
 }
 
 #[tokio::test]

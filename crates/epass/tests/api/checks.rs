@@ -46,6 +46,16 @@ async fn concurrent_checks_are_each_recorded_once_before_they_are_answered() {
     ids.dedup();
     assert_eq!(ids.len(), 32 + 4);
     assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 36);
+    // Recorded in groups, each check is a leaf of the tamper-evident log, in order.
+    let report = epass::actions::log_verify::verify(app.db())
+        .await
+        .unwrap()
+        .report;
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT log_index) FROM checks").await,
+        36
+    );
 }
 
 #[tokio::test]
