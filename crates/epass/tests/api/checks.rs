@@ -53,7 +53,8 @@ async fn concurrent_checks_are_each_recorded_once_before_they_are_answered() {
         .report;
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(
-        app.count("SELECT COUNT(DISTINCT log_index) FROM checks").await,
+        app.count("SELECT COUNT(DISTINCT log_index) FROM checks")
+            .await,
         36
     );
 }
