@@ -6,7 +6,8 @@
 //! `cargo bench -p epass --bench merkle_log` (PostgreSQL from `EPASS_BENCH_PG_URL`, default
 //! `postgres://postgres@127.0.0.1:5432/test`; databases are created and dropped for the run).
 //! `EPASS_BENCH_EVENTS` sets the count (default 1,000,000), `EPASS_BENCH_PROOF_LEAVES` the
-//! in-memory tree (default 10,000,000).
+//! in-memory tree (default 10,000,000), `EPASS_BENCH_BATCH` the events per transaction (default
+//! 1,000; the service's own transactions hold a few events each).
 
 use std::time::{Duration, Instant};
 
@@ -17,8 +18,12 @@ use epass_credential::merkle::{self, MemoryLog};
 use sqlx::Connection as _;
 
 const MASTER: [u8; 32] = [7; 32];
-const BATCH: usize = 1000;
 const HEAD_EVERY: usize = 10_000;
+
+/// Events per transaction.
+fn batch() -> usize {
+    count("EPASS_BENCH_BATCH", 1000).max(1)
+}
 
 fn count(var: &str, default: usize) -> usize {
     std::env::var(var)
@@ -38,7 +43,7 @@ fn event(actor: &Actor, i: usize) -> audit::NewEvent<'_> {
 async fn insert_plain(db: &Db, n: usize) -> Duration {
     let actor = Actor::default();
     let start = Instant::now();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(batch()) {
         let mut tx = db.begin().await.expect("begin");
         for i in chunk {
             let e = event(&actor, *i);
@@ -69,7 +74,7 @@ async fn insert_plain(db: &Db, n: usize) -> Duration {
 async fn insert_logged(db: &Db, pii: &PiiKeys, n: usize) -> Duration {
     let actor = Actor::default();
     let start = Instant::now();
-    for (c, chunk) in (0..n).collect::<Vec<_>>().chunks(BATCH).enumerate() {
+    for (c, chunk) in (0..n).collect::<Vec<_>>().chunks(batch()).enumerate() {
         let mut tx = db.begin().await.expect("begin");
         for i in chunk {
             audit::insert(&mut tx, &event(&actor, *i))
@@ -77,7 +82,7 @@ async fn insert_logged(db: &Db, pii: &PiiKeys, n: usize) -> Duration {
                 .expect("insert");
         }
         tx.commit().await.expect("commit");
-        if ((c + 1) * BATCH).is_multiple_of(HEAD_EVERY) {
+        if ((c + 1) * batch()).is_multiple_of(HEAD_EVERY) {
             log::publish(db, pii, true).await.expect("tree head");
         }
     }
@@ -93,8 +98,9 @@ async fn run(engine: &str, plain_url: &str, logged_url: &str, n: usize) {
     let logged = insert_logged(&logged_db, &pii, n).await;
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     println!(
-        "{engine}: {n} events without the log {:.1} s ({:.0}/s); with the log and a tree head \
+        "{engine}, {} events per transaction: {n} events without the log {:.1} s ({:.0}/s); with the log and a tree head \
          every {HEAD_EVERY}: {:.1} s ({:.0}/s); the log costs {:+.1}% (ratio {:.2})",
+        batch(),
         plain.as_secs_f64(),
         rate(plain),
         logged.as_secs_f64(),
