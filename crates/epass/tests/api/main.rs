@@ -18,6 +18,7 @@ mod helpers;
 mod invitations;
 mod keys;
 mod merkle_log;
+mod merkle_witness;
 mod ops;
 mod outbox;
 mod owed;
