@@ -379,11 +379,15 @@ pub async fn advance_many(tx: &mut Tx, moves: &[Advance<'_>]) -> StoreResult<Vec
     }
     let mut moved = Vec::with_capacity(moves.len());
     for (status, level, due, rows) in groups {
-        for part in rows.chunks(5_000) {
+        for part in rows.chunks(super::batch_rows(tx, 2)) {
+            // A join with the listed rows, not `(id, version) IN (VALUES …)`: SQLite would scan
+            // the whole table and compare each row with the list.
             let sql = format!(
                 "UPDATE applications SET status = $1, level = $2, level_due_at = $3, \
-                 version = version + 1, updated_at = $4 \
-                 WHERE (id, version) IN (VALUES {}) RETURNING id",
+                 version = applications.version + 1, updated_at = $4 \
+                 FROM (VALUES {}) AS listed \
+                 WHERE applications.id = listed.column1 AND applications.version = listed.column2 \
+                 RETURNING applications.id",
                 super::value_rows(part.len(), 2, 5)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -408,7 +412,7 @@ pub async fn insert_decisions(tx: &mut Tx, decisions: &[NewDecision<'_>]) -> Sto
         return Ok(());
     }
     let now = now_ms();
-    for part in decisions.chunks(2_000) {
+    for part in decisions.chunks(super::batch_rows(tx, 10)) {
         let sql = format!(
             "INSERT INTO decisions (application_id, round, level, reviewer_id, reviewer_role, \
              action, reason_code, reason_text, seen, decided_at) VALUES {}",

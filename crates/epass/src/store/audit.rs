@@ -140,7 +140,8 @@ pub async fn insert_many(tx: &mut Tx, events: &[NewEvent<'_>]) -> StoreResult<()
         })
         .collect();
     let start = old.size();
-    for (n, part) in events.chunks(1_000).enumerate() {
+    let rows = super::batch_rows(tx, 10);
+    for (n, part) in events.chunks(rows).enumerate() {
         let sql = format!(
             "INSERT INTO audit_events (at, actor_user_id, actor_role, action, object_type, \
              object_id, before_summary, after_summary, client_addr, log_index) VALUES {}",
@@ -148,7 +149,7 @@ pub async fn insert_many(tx: &mut Tx, events: &[NewEvent<'_>]) -> StoreResult<()
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (i, event) in part.iter().enumerate() {
-            let k = n * 1_000 + i;
+            let k = n * rows + i;
             let index = i64::try_from(start + k as u64)
                 .map_err(|_| StoreError::Database(sqlx::Error::Protocol("log full".into())))?;
             query = query

@@ -253,6 +253,26 @@ pub(crate) fn subtree_pattern(path: &str) -> String {
     format!("{path}%")
 }
 
+/// Bound parameters per multi-row statement on SQLite. Far below its limit (32,766) on
+/// purpose: the SQLite driver looks up each parameter's name by a linear scan, so a
+/// statement's binding cost grows with the square of its parameters. Measured on 100,000
+/// vehicles: with 4,000 parameters per statement 56% of the time went to that look-up, and the
+/// import ran at a quarter of the speed it has with 240.
+pub const SQLITE_PARAMS_PER_STATEMENT: usize = 240;
+
+/// The same on PostgreSQL (limit 65,535), where the cost is round trips, not binding.
+pub const POSTGRES_PARAMS_PER_STATEMENT: usize = 6000;
+
+/// Rows per statement for a table with `cols` bound columns.
+pub(crate) fn batch_rows(tx: &Tx, cols: usize) -> usize {
+    let budget = if tx.backend_name() == "SQLite" {
+        SQLITE_PARAMS_PER_STATEMENT
+    } else {
+        POSTGRES_PARAMS_PER_STATEMENT
+    };
+    (budget / cols).max(1)
+}
+
 /// `($first, …), (…), …`: the VALUES of a multi-row INSERT of `rows` rows of `cols` parameters.
 /// Batches stay well under both engines' parameter limits (SQLite 32,766; PostgreSQL 65,535).
 pub(crate) fn value_rows(rows: usize, cols: usize, first: usize) -> String {

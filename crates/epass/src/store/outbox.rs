@@ -59,7 +59,7 @@ pub async fn enqueue_many(
     messages: &[(&str, &str, &str)],
 ) -> StoreResult<()> {
     let now = now_ms();
-    for part in messages.chunks(2_000) {
+    for part in messages.chunks(super::batch_rows(tx, 6)) {
         let sql = format!(
             "INSERT INTO outbox (channel, recipient, subject, body, next_attempt_at, created_at) \
              VALUES {}",

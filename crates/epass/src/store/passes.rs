@@ -330,7 +330,7 @@ pub async fn insert_checks(tx: &mut Tx, checks: &[NewCheck<'_>]) -> StoreResult<
     let recorded_at = now_ms();
     let refs: Vec<&str> = checks.iter().filter_map(|c| c.client_ref).collect();
     let mut seen: HashSet<String> = HashSet::new();
-    for part in refs.chunks(5_000) {
+    for part in refs.chunks(super::batch_rows(tx, 1)) {
         let sql = format!(
             "SELECT client_ref FROM checks WHERE client_ref IN ({})",
             super::applications::placeholders(part.len(), 1)
@@ -363,7 +363,7 @@ pub async fn insert_checks(tx: &mut Tx, checks: &[NewCheck<'_>]) -> StoreResult<
             .iter()
             .filter(|(_, c)| c.longitude.zip(c.latitude).is_some() == placed)
             .collect();
-        for part in rows.chunks(1_000) {
+        for part in rows.chunks(super::batch_rows(tx, 11)) {
             // A missing position is a literal NULL (see `insert_check`).
             let cols = if placed { 11 } else { 9 };
             let values: Vec<String> = (0..part.len())
@@ -522,7 +522,7 @@ pub async fn vehicle_claimed(
 pub async fn insert_many(tx: &mut Tx, new: &[NewPass<'_>]) -> StoreResult<Vec<(String, i64)>> {
     let now = now_ms();
     let mut ids = Vec::with_capacity(new.len());
-    for part in new.chunks(1_000) {
+    for part in new.chunks(super::batch_rows(tx, 16)) {
         let sql = format!(
             "INSERT INTO passes (application_id, pass_number, authority_id, kind, issuer_code, \
              kid, status_index, status, holder_id, holder_name, holder_id_masked, plate, \
@@ -568,7 +568,7 @@ pub struct VehicleClaim<'a> {
 
 /// Claims a batch of vehicles; `Conflict` when any overlaps a live claim (the database refuses).
 pub async fn claim_vehicles(tx: &mut Tx, claims: &[VehicleClaim<'_>]) -> StoreResult<()> {
-    for part in claims.chunks(2_000) {
+    for part in claims.chunks(super::batch_rows(tx, 5)) {
         let sql = format!(
             "INSERT INTO vehicle_claims (pass_id, kind, plate, valid_from, valid_until) VALUES {}",
             super::value_rows(part.len(), 5, 1)
@@ -594,7 +594,7 @@ pub async fn claims_on(
     plates: &[&str],
 ) -> StoreResult<Vec<(String, i64, i64)>> {
     let mut found = Vec::new();
-    for part in plates.chunks(5_000) {
+    for part in plates.chunks(super::batch_rows(tx, 1)) {
         let sql = format!(
             "SELECT plate, valid_from, valid_until FROM vehicle_claims \
              WHERE kind = $1 AND plate IN ({})",

@@ -16,26 +16,6 @@ use crate::domain::eligibility::{
 };
 use crate::domain::ids::Plate;
 
-/// Bound parameters per multi-row `INSERT` on SQLite. Far below its limit (32,766) on
-/// purpose: the SQLite driver looks up each parameter's name by a linear scan, so a
-/// statement's binding cost grows with the square of its parameters. Measured on 100,000
-/// vehicles: with 4,000 parameters per statement 56% of the time went to that look-up, and the
-/// import ran at a quarter of the speed it has with 240.
-pub const SQLITE_PARAMS_PER_STATEMENT: usize = 240;
-
-/// The same on PostgreSQL (limit 65,535), where the cost is round trips, not binding.
-pub const POSTGRES_PARAMS_PER_STATEMENT: usize = 6000;
-
-/// Rows per statement for a table with `cols` bound columns.
-fn batch_rows(tx: &Tx, cols: usize) -> usize {
-    let budget = if tx.backend_name() == "SQLite" {
-        SQLITE_PARAMS_PER_STATEMENT
-    } else {
-        POSTGRES_PARAMS_PER_STATEMENT
-    };
-    (budget / cols).max(1)
-}
-
 /// A licence with the look-up hash of its holder's ID number.
 #[derive(Clone, Debug)]
 pub struct NewLicence {
@@ -175,7 +155,7 @@ pub async fn upsert_vehicles(
     imported_at: i64,
     rows: &[VehicleRecord],
 ) -> StoreResult<()> {
-    for chunk in rows.chunks(batch_rows(tx, 8)) {
+    for chunk in rows.chunks(super::batch_rows(tx, 8)) {
         let sql = format!(
             "INSERT INTO registry_vehicles (plate, vehicle_type, owner_name, \
              unresolved_violations, legal_status, updated_at, imported_at, import_id) VALUES {} \
@@ -209,7 +189,7 @@ pub async fn upsert_licences(
     imported_at: i64,
     rows: &[NewLicence],
 ) -> StoreResult<()> {
-    for chunk in rows.chunks(batch_rows(tx, 12)) {
+    for chunk in rows.chunks(super::batch_rows(tx, 12)) {
         let sql = format!(
             "INSERT INTO registry_licences (licence_number, holder_id_hash, holder_name, \
              class_codes, valid_from, valid_until, issuing_office, points, status, address, \
@@ -250,7 +230,7 @@ pub async fn upsert_tests(
     imported_at: i64,
     rows: &[NewTest],
 ) -> StoreResult<()> {
-    for chunk in rows.chunks(batch_rows(tx, 6)) {
+    for chunk in rows.chunks(super::batch_rows(tx, 6)) {
         let sql = format!(
             "INSERT INTO registry_tests (holder_id_hash, sampled_at, result, institution, \
              imported_at, import_id) VALUES {} \
@@ -280,7 +260,7 @@ pub async fn upsert_health(
     imported_at: i64,
     rows: &[NewHealth],
 ) -> StoreResult<()> {
-    for chunk in rows.chunks(batch_rows(tx, 5)) {
+    for chunk in rows.chunks(super::batch_rows(tx, 5)) {
         let sql = format!(
             "INSERT INTO registry_health_codes (holder_id_hash, colour, updated_at, imported_at, \
              import_id) VALUES {} \
