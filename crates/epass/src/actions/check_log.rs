@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::passes::{self, NewCheck};
+use crate::store::checks::{self, NewCheck};
 use crate::store::{Db, StoreError, StoreResult};
 
 /// Checks written in one transaction at most; a larger backlog takes several.
@@ -130,7 +130,7 @@ async fn write_groups(db: Db, mut receiver: mpsc::Receiver<Pending>) {
 async fn write(db: &Db, rows: &[&CheckRow]) -> StoreResult<Vec<Option<i64>>> {
     let mut tx = db.begin().await?;
     let new: Vec<_> = rows.iter().map(|row| row.as_new()).collect();
-    let ids = passes::insert_checks(&mut tx, &new).await?;
+    let ids = checks::insert_checks(&mut tx, &new).await?;
     tx.commit().await?;
     Ok(ids)
 }

@@ -254,7 +254,7 @@ pub async fn issue_one(
         && pt.definition.checks.contains(&Check::OnePassPerVehicle)
     {
         let period = (app.valid_from, app.valid_until);
-        passes::claim_vehicle(tx, pt.kind.name(), plate, period, pass_id)
+        crate::store::vehicle_claims::claim_vehicle(tx, pt.kind.name(), plate, period, pass_id)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),

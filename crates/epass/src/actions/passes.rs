@@ -127,7 +127,7 @@ pub(crate) async fn change_status_in(
     }
     if to == "revoked" {
         // A revoked pass no longer holds its vehicle: a new pass may be issued.
-        passes::release_vehicle(tx, pass.id).await?;
+        crate::store::vehicle_claims::release_vehicle(tx, pass.id).await?;
     }
     let mut event = actor.event(action, "pass", &pass.pass_number);
     event.before = Some(serde_json::json!({ "status": pass.status }));
@@ -213,7 +213,7 @@ async fn extend_in(
             .checks
             .contains(&crate::domain::pass_type::Check::OnePassPerVehicle)
     {
-        passes::extend_vehicle_claim(tx, pass.id, until)
+        crate::store::vehicle_claims::extend_vehicle_claim(tx, pass.id, until)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),

@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod audit;
 pub mod checkpoints;
+pub mod checks;
 pub mod documents;
 pub mod holidays;
 pub mod invitations;
@@ -23,6 +24,7 @@ pub mod rounds;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod vehicle_claims;
 pub mod zones;
 
 use std::str::FromStr;

@@ -6,7 +6,7 @@ use epass::actions::log_verify::{self, Report};
 use epass::actions::{Actor, log};
 use epass::domain::roles::Role;
 use epass::store::merkle_heads;
-use epass::store::{Db, audit, merkle_log, passes};
+use epass::store::{Db, audit, checks, merkle_log};
 use epass_credential::merkle::{self, Hash};
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ pub(crate) async fn fill(db: &Db, n: usize, officer: Option<i64>) {
         event.after = Some(serde_json::json!({ "n": i }));
         audit::insert(&mut tx, &event).await.unwrap();
         if let Some(officer) = officer.filter(|_| i % 3 == 0) {
-            let check = passes::NewCheck {
+            let check = checks::NewCheck {
                 pass_id: None,
                 pass_number: Some("150621000001"),
                 checkpoint_id: None,
@@ -33,7 +33,7 @@ pub(crate) async fn fill(db: &Db, n: usize, officer: Option<i64>) {
                 outcome: "valid",
                 client_ref: None,
             };
-            passes::insert_check(&mut tx, &check).await.unwrap();
+            checks::insert_check(&mut tx, &check).await.unwrap();
         }
         tx.commit().await.unwrap();
     }
