@@ -256,23 +256,43 @@ pub async fn issue_one(
         let period = (app.valid_from, app.valid_until);
         crate::store::vehicle_claims::claim_vehicle(tx, pt.kind.name(), plate, period, pass_id)
             .await
-            .map_err(|e| match e {
-                StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
-                other => other.into(),
-            })?;
+            .map_err(vehicle_conflict)?;
     }
-    let mut event = actor.event("pass.issued", "pass", &number);
+    audit::insert(tx, &issued_event(actor, app, &number, &kid)).await?;
+    let body = issued_message(&number, link_base);
+    outbox::enqueue(tx, Channel::Sms, holder_phone, "", &body).await?;
+    Ok((pass_id, number))
+}
+
+/// The audit event of an issued pass.
+pub fn issued_event<'a>(
+    actor: &'a Actor,
+    app: &Application,
+    number: &str,
+    kid: &str,
+) -> audit::NewEvent<'a> {
+    let mut event = actor.event("pass.issued", "pass", number);
     event.after = Some(serde_json::json!({
         "application_id": app.id, "kid": kid, "plate": app.plate,
         "valid_from": app.valid_from, "valid_until": app.valid_until,
     }));
-    audit::insert(tx, &event).await?;
-    let body = format!(
+    event
+}
+
+/// The holder's message when their pass is issued, with its link.
+pub fn issued_message(number: &str, link_base: &str) -> String {
+    format!(
         "【epass】您的通行证 {number} 已签发，查看：{link_base}/passes/{number} 。Your pass {number} \
          is issued: {link_base}/passes/{number}"
-    );
-    outbox::enqueue(tx, Channel::Sms, holder_phone, "", &body).await?;
-    Ok((pass_id, number))
+    )
+}
+
+/// A vehicle claim the database refused: the vehicle holds another pass then.
+pub fn vehicle_conflict(e: StoreError) -> ActionError {
+    match e {
+        StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
+        other => other.into(),
+    }
 }
 
 /// Republishes the bundle when serials `first..=last` crossed into a part of the status list

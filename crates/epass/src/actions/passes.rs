@@ -215,10 +215,7 @@ async fn extend_in(
     {
         crate::store::vehicle_claims::extend_vehicle_claim(tx, pass.id, until)
             .await
-            .map_err(|e| match e {
-                StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
-                other => other.into(),
-            })?;
+            .map_err(crate::actions::issuance::vehicle_conflict)?;
     }
     let mut event = actor.event("pass.extended", "pass", &pass.pass_number);
     event.before = Some(serde_json::json!({ "valid_until": pass.valid_until }));

@@ -62,6 +62,24 @@ pub struct Decided {
 
 const ALREADY: ActionError = ActionError::Conflict("review.already_decided");
 
+/// The applicant's message when their application is rejected or returned (none on approval).
+pub(super) fn decision_message(
+    application_id: i64,
+    verb: Verb,
+    why: Option<&str>,
+) -> Option<String> {
+    let (zh, en) = match verb {
+        Verb::Reject => ("未通过审核", "was rejected"),
+        Verb::Return => ("被退回修改", "was returned for correction"),
+        Verb::Approve => return None,
+    };
+    Some(format!(
+        "【epass】您的通行证申请（编号 {application_id}）{zh}：{why}。Your pass application \
+         {application_id} {en}: {why}.",
+        why = why.unwrap_or_default(),
+    ))
+}
+
 pub(super) fn reason<'a>(text: &'a Option<String>, field: &'static str) -> ActionResult<&'a str> {
     match text.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() && t.chars().count() <= 500 => Ok(t),
@@ -230,16 +248,7 @@ pub async fn decide_owing(
         }
         Some(pass)
     } else {
-        if let Some((zh, en)) = match input.action {
-            Verb::Reject => Some(("未通过审核", "was rejected")),
-            Verb::Return => Some(("被退回修改", "was returned for correction")),
-            Verb::Approve => None,
-        } {
-            let body = format!(
-                "【epass】您的通行证申请（编号 {id}）{zh}：{why}。Your pass application {id} {en}: {why}.",
-                id = app.id,
-                why = reason_text.unwrap_or_default(),
-            );
+        if let Some(body) = decision_message(app.id, input.action, reason_text) {
             outbox::enqueue(&mut tx, Channel::Sms, &applicant.phone, "", &body).await?;
         }
         None

@@ -254,41 +254,35 @@ pub async fn insert_decision(tx: &mut Tx, d: &NewDecision<'_>) -> StoreResult<i6
     .try_get(0)?)
 }
 
+const DECISION_COLUMNS: &str = "id, application_id, round, level, reviewer_id, reviewer_role, \
+     action, reason_code, reason_text, decided_at";
+
+fn decision_from_row(r: &AnyRow) -> StoreResult<Decision> {
+    Ok(Decision {
+        id: r.try_get(0)?,
+        application_id: r.try_get(1)?,
+        round: r.try_get(2)?,
+        level: r.try_get(3)?,
+        reviewer_id: r.try_get(4)?,
+        reviewer_role: r.try_get(5)?,
+        action: r.try_get(6)?,
+        reason_code: r.try_get(7)?,
+        reason_text: r.try_get(8)?,
+        decided_at: r.try_get(9)?,
+    })
+}
+
 pub async fn decisions<'e, E>(executor: E, application_id: i64) -> StoreResult<Vec<Decision>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let rows = sqlx::query(
-        "SELECT id, application_id, round, level, reviewer_id, reviewer_role, action, \
-         reason_code, reason_text, decided_at FROM decisions WHERE application_id = $1 ORDER BY id",
-    )
-    .bind(application_id)
-    .fetch_all(executor)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Decision {
-                id: r.try_get(0)?,
-                application_id: r.try_get(1)?,
-                round: r.try_get(2)?,
-                level: r.try_get(3)?,
-                reviewer_id: r.try_get(4)?,
-                reviewer_role: r.try_get(5)?,
-                action: r.try_get(6)?,
-                reason_code: r.try_get(7)?,
-                reason_text: r.try_get(8)?,
-                decided_at: r.try_get(9)?,
-            })
-        })
-        .collect()
-}
-
-/// `$first, $first+1, …` for an `IN (…)` list of `n` bound values.
-pub(crate) fn placeholders(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let sql =
+        format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE application_id = $1 ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(application_id)
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(decision_from_row).collect()
 }
 
 /// The applications with these ids (a batch; missing ids are left out), in id order.
@@ -301,7 +295,7 @@ where
     }
     let sql = format!(
         "SELECT {COLUMNS} FROM applications WHERE id IN ({}) ORDER BY id",
-        placeholders(ids.len(), 1)
+        super::in_list(ids.len(), 1)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {
@@ -324,32 +318,15 @@ where
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT id, application_id, round, level, reviewer_id, reviewer_role, action, \
-         reason_code, reason_text, decided_at FROM decisions WHERE application_id IN ({}) \
-         ORDER BY id",
-        placeholders(ids.len(), 1)
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE application_id IN ({}) ORDER BY id",
+        super::in_list(ids.len(), 1)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {
         query = query.bind(*id);
     }
     let rows = query.fetch_all(executor).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Decision {
-                id: r.try_get(0)?,
-                application_id: r.try_get(1)?,
-                round: r.try_get(2)?,
-                level: r.try_get(3)?,
-                reviewer_id: r.try_get(4)?,
-                reviewer_role: r.try_get(5)?,
-                action: r.try_get(6)?,
-                reason_code: r.try_get(7)?,
-                reason_text: r.try_get(8)?,
-                decided_at: r.try_get(9)?,
-            })
-        })
-        .collect()
+    rows.iter().map(decision_from_row).collect()
 }
 
 /// One application moving on in a batch, if still at `version`.

@@ -20,64 +20,10 @@ pub struct NewCheck<'a> {
 
 /// Records a check; `Ok(None)` when a check with the same `client_ref` was recorded before.
 pub async fn insert_check(tx: &mut Tx, c: &NewCheck<'_>) -> StoreResult<Option<i64>> {
-    // ON CONFLICT DO NOTHING rather than catching the violation: on PostgreSQL a failed
-    // statement would abort the whole transaction. A missing position is written as a literal
-    // NULL: through `sqlx::Any` a NULL f64 parameter is typed float4 on PostgreSQL, and the
-    // cached statement would then refuse real coordinates.
-    let position = match (c.longitude, c.latitude) {
-        (Some(lon), Some(lat)) => Some((lon, lat)),
-        _ => None,
-    };
-    let values = if position.is_some() {
-        "$10, $11"
-    } else {
-        "NULL, NULL"
-    };
-    let sql = format!(
-        "INSERT INTO checks (pass_id, pass_number, checkpoint_id, officer_id, checked_at, \
-         outcome, client_ref, recorded_at, log_index, longitude, latitude) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {values}) \
-         ON CONFLICT (client_ref) DO NOTHING RETURNING id"
-    );
-    // Every recorded check is a leaf of the tamper-evident log, appended in this transaction.
-    let recorded_at = now_ms();
-    let guess = super::merkle_log::guess();
-    let log_index = guess.as_ref().and_then(|t| i64::try_from(t.size()).ok());
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(c.pass_id)
-        .bind(c.pass_number)
-        .bind(c.checkpoint_id)
-        .bind(c.officer_id)
-        .bind(c.checked_at)
-        .bind(c.outcome)
-        .bind(c.client_ref)
-        .bind(recorded_at)
-        .bind(log_index.unwrap_or(-1));
-    if let Some((lon, lat)) = position {
-        query = query.bind(lon).bind(lat);
-    }
-    let Some(row) = query.fetch_optional(&mut **tx).await? else {
-        return Ok(None);
-    };
-    let id: i64 = row.try_get(0)?;
-    let leaf_at = |index: u64| {
-        super::merkle_log::CheckLeaf {
-            index,
-            pass_id: c.pass_id,
-            pass_number: c.pass_number,
-            checkpoint_id: c.checkpoint_id,
-            officer_id: c.officer_id,
-            longitude: position.map(|p| p.0),
-            latitude: position.map(|p| p.1),
-            checked_at: c.checked_at,
-            outcome: c.outcome,
-            client_ref: c.client_ref,
-            recorded_at,
-        }
-        .hash()
-    };
-    super::merkle_log::append(tx, "checks", id, guess, leaf_at).await?;
-    Ok(Some(id))
+    Ok(insert_checks(tx, std::slice::from_ref(c))
+        .await?
+        .pop()
+        .flatten())
 }
 
 /// Records a group of checks (the check writer's group commit): the log's tail is locked once,
@@ -94,7 +40,7 @@ pub async fn insert_checks(tx: &mut Tx, checks: &[NewCheck<'_>]) -> StoreResult<
     for part in refs.chunks(super::batch_rows(tx, 1)) {
         let sql = format!(
             "SELECT client_ref FROM checks WHERE client_ref IN ({})",
-            super::applications::placeholders(part.len(), 1)
+            super::in_list(part.len(), 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in part {
@@ -125,7 +71,9 @@ pub async fn insert_checks(tx: &mut Tx, checks: &[NewCheck<'_>]) -> StoreResult<
             .filter(|(_, c)| c.longitude.zip(c.latitude).is_some() == placed)
             .collect();
         for part in rows.chunks(super::batch_rows(tx, 11)) {
-            // A missing position is a literal NULL (see `insert_check`).
+            // A missing position is a literal NULL: through `sqlx::Any` a NULL f64 parameter is
+            // typed float4 on PostgreSQL, and the cached statement would then refuse real
+            // coordinates.
             let cols = if placed { 11 } else { 9 };
             let values: Vec<String> = (0..part.len())
                 .map(|i| {

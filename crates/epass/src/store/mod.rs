@@ -275,6 +275,14 @@ pub(crate) fn batch_rows(tx: &Tx, cols: usize) -> usize {
     (budget / cols).max(1)
 }
 
+/// `$first, $first+1, …` for an `IN (…)` list of `n` bound values.
+pub(crate) fn in_list(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `($first, …), (…), …`: the VALUES of a multi-row INSERT of `rows` rows of `cols` parameters.
 /// Batches stay well under both engines' parameter limits (SQLite 32,766; PostgreSQL 65,535).
 pub(crate) fn value_rows(rows: usize, cols: usize, first: usize) -> String {

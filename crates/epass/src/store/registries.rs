@@ -78,23 +78,6 @@ fn count(n: i64) -> StoreResult<u32> {
     u32::try_from(n).map_err(|_| corrupt(format!("count {n}")))
 }
 
-/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
-fn placeholders(rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        s.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..cols {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
-        }
-        s.push(')');
-    }
-    s
-}
-
 /// Opens an import batch; its id stamps every row written by the import.
 pub async fn begin_import(
     tx: &mut Tx,
@@ -164,7 +147,7 @@ pub async fn upsert_vehicles(
              unresolved_violations = excluded.unresolved_violations, \
              legal_status = excluded.legal_status, updated_at = excluded.updated_at, \
              imported_at = excluded.imported_at, import_id = excluded.import_id",
-            placeholders(chunk.len(), 8)
+            super::value_rows(chunk.len(), 8, 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for v in chunk {
@@ -200,7 +183,7 @@ pub async fn upsert_licences(
              issuing_office = excluded.issuing_office, points = excluded.points, \
              status = excluded.status, address = excluded.address, \
              imported_at = excluded.imported_at, import_id = excluded.import_id",
-            placeholders(chunk.len(), 12)
+            super::value_rows(chunk.len(), 12, 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for n in chunk {
@@ -237,7 +220,7 @@ pub async fn upsert_tests(
              ON CONFLICT (holder_id_hash, sampled_at) DO UPDATE SET result = excluded.result, \
              institution = excluded.institution, imported_at = excluded.imported_at, \
              import_id = excluded.import_id",
-            placeholders(chunk.len(), 6)
+            super::value_rows(chunk.len(), 6, 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for n in chunk {
@@ -267,7 +250,7 @@ pub async fn upsert_health(
              ON CONFLICT (holder_id_hash) DO UPDATE SET colour = excluded.colour, \
              updated_at = excluded.updated_at, imported_at = excluded.imported_at, \
              import_id = excluded.import_id",
-            placeholders(chunk.len(), 5)
+            super::value_rows(chunk.len(), 5, 1)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for n in chunk {

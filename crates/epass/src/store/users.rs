@@ -256,7 +256,7 @@ where
     }
     let sql = format!(
         "SELECT id, name, phone FROM users WHERE id IN ({})",
-        super::applications::placeholders(ids.len(), 1)
+        super::in_list(ids.len(), 1)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {

@@ -109,7 +109,7 @@ pub async fn claims_on(
         let sql = format!(
             "SELECT plate, valid_from, valid_until FROM vehicle_claims \
              WHERE kind = $1 AND plate IN ({})",
-            super::applications::placeholders(part.len(), 2)
+            super::in_list(part.len(), 2)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
         for plate in part {

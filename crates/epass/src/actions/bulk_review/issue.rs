@@ -12,7 +12,7 @@ use crate::actions::{ActionError, ActionResult};
 use crate::domain::pass_type::Check;
 use crate::store::outbox::Channel;
 use crate::store::passes::{self, NewPass};
-use crate::store::{StoreError, audit, outbox};
+use crate::store::{audit, outbox};
 
 impl Chunk<'_> {
     /// Applications whose vehicle is already held for an overlapping period, by a live pass or
@@ -159,28 +159,16 @@ impl Chunk<'_> {
                     valid_until: app.valid_until,
                 });
             }
-            let mut event = actor.event("pass.issued", "pass", number);
-            event.after = Some(serde_json::json!({
-                "application_id": app.id, "kid": kid, "plate": app.plate,
-                "valid_from": app.valid_from, "valid_until": app.valid_until,
-            }));
-            events.push(event);
+            events.push(issuance::issued_event(actor, app, number, kid));
             bodies.push((
                 app.applicant_id,
-                format!(
-                    "【epass】您的通行证 {number} 已签发，查看：{base}/passes/{number} 。Your pass \
-                     {number} is issued: {base}/passes/{number}",
-                    base = self.link_base
-                ),
+                issuance::issued_message(number, self.link_base),
             ));
             numbers.insert(app.id, number.clone());
         }
         crate::store::vehicle_claims::claim_vehicles(tx, &claims)
             .await
-            .map_err(|e| match e {
-                StoreError::Conflict => ActionError::Conflict("pass.vehicle_has_pass"),
-                other => other.into(),
-            })?;
+            .map_err(issuance::vehicle_conflict)?;
         audit::insert_many(tx, &events).await?;
         let messages: Vec<(&str, &str, &str)> = bodies
             .iter()

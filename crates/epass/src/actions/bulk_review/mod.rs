@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use epass_credential::Approval;
 use serde::{Deserialize, Serialize};
 
-use super::review::{Verb, reason};
+use super::review::{Verb, decision_message, reason};
 use super::{ActionError, ActionResult, Caller};
 use crate::domain::pass_type::LevelScope;
 use crate::domain::roles::Role;
@@ -356,25 +356,13 @@ impl Chunk<'_> {
             .map(|(p, _, _)| *p)
             .collect();
         let numbers = self.issue_all(&mut tx, &finals, now).await?;
-        let (zh, en) = match self.action {
-            Verb::Reject => ("未通过审核", "was rejected"),
-            Verb::Return => ("被退回修改", "was returned for correction"),
-            Verb::Approve => ("", ""),
-        };
-        let bodies: Vec<(i64, String)> = if zh.is_empty() {
-            Vec::new()
-        } else {
-            done.iter()
-                .map(|(p, _, _)| {
-                    let body = format!(
-                        "【epass】您的通行证申请（编号 {id}）{zh}：{why}。Your pass application {id} {en}: {why}.",
-                        id = p.app.id,
-                        why = self.reason_text.unwrap_or_default(),
-                    );
-                    (p.app.applicant_id, body)
-                })
-                .collect()
-        };
+        let bodies: Vec<(i64, String)> = done
+            .iter()
+            .filter_map(|(p, _, _)| {
+                let body = decision_message(p.app.id, self.action, self.reason_text)?;
+                Some((p.app.applicant_id, body))
+            })
+            .collect();
         let messages: Vec<(&str, &str, &str)> = bodies
             .iter()
             .map(|(applicant, body)| (self.phone(*applicant), "", body.as_str()))
