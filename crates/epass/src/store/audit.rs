@@ -78,8 +78,19 @@ pub async fn insert(tx: &mut Tx, event: &NewEvent<'_>) -> StoreResult<i64> {
             .bind(after.clone())
             .bind(event.client_addr)
     };
-    let guess = merkle_log::guess();
-    if merkle_log::is_postgres(tx) {
+    if merkle_log::pending_index(tx).is_none() {
+        let guess = merkle_log::guess();
+        if !merkle_log::is_postgres(tx) {
+            // SQLite: the row at the guessed position, then the tail moved if the guess holds.
+            let index = guess.as_ref().and_then(|t| i64::try_from(t.size()).ok());
+            let id: i64 = bind(INSERT)
+                .bind(index.unwrap_or(-1))
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get(0)?;
+            merkle_log::append(tx, "audit_events", id, guess, leaf_at).await?;
+            return Ok(id);
+        }
         if let Some(old) = guess {
             let leaf = leaf_at(old.size());
             let new = merkle_log::advance(&old, leaf);
@@ -99,25 +110,20 @@ pub async fn insert(tx: &mut Tx, event: &NewEvent<'_>) -> StoreResult<i64> {
                 return Ok(row.try_get(0)?);
             }
         }
-        // No guess, or a stale one: lock the tail and append after it.
-        let old = merkle_log::lock_tail(tx).await?;
-        // Sizes are stored as BIGINT, so they fit.
-        let index = i64::try_from(old.size()).unwrap_or(i64::MAX);
-        let id: i64 = bind(INSERT)
-            .bind(index)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
-        merkle_log::append_locked(tx, &old, leaf_at(old.size())).await?;
-        return Ok(id);
+        // No guess, or a stale one: lock the tail; this transaction holds it from now on.
+        merkle_log::lock_tail(tx).await?;
     }
-    let index = guess.as_ref().and_then(|t| i64::try_from(t.size()).ok());
+    // The transaction holds the tail: the row at the next position, its leaf owed until commit.
+    let index = merkle_log::pending_index(tx).ok_or_else(|| {
+        StoreError::Database(sqlx::Error::Protocol("merkle log: tail not held".into()))
+    })?;
     let id: i64 = bind(INSERT)
-        .bind(index.unwrap_or(-1))
+        // Sizes are stored as BIGINT, so they fit.
+        .bind(i64::try_from(index).unwrap_or(i64::MAX))
         .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-    merkle_log::append(tx, "audit_events", id, guess, leaf_at).await?;
+    merkle_log::push(tx, leaf_at(index))?;
     Ok(id)
 }
 

@@ -72,8 +72,70 @@ pub fn is_postgres(tx: &Tx) -> bool {
     !(**tx).backend_name().eq_ignore_ascii_case("sqlite")
 }
 
-/// Reads the tail, locking it until the transaction ends.
+/// What a transaction owes the log once it has appended: the tail as its row holds it, and the
+/// leaves appended since (their rows are written, at the positions that follow `written`).
+/// The transaction holds the tail's lock (SQLite's write lock, or PostgreSQL's row lock), so
+/// nobody else appends meanwhile; [`flush`] writes the rest of the tree at commit.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    written: Tail,
+    current: Tail,
+    leaves: Vec<Hash>,
+}
+
+impl Pending {
+    fn at(tail: Tail) -> Self {
+        Pending {
+            written: tail.clone(),
+            current: tail,
+            leaves: Vec::new(),
+        }
+    }
+
+    /// Leaves appended but not yet in the stored tree.
+    pub fn owed(&self) -> usize {
+        self.leaves.len()
+    }
+}
+
+/// The position of the next leaf when this transaction already holds the tail.
+pub fn pending_index(tx: &mut Tx) -> Option<u64> {
+    tx.log_mut().as_ref().map(|p| p.current.size())
+}
+
+/// Appends `leaf` at [`pending_index`]: the caller has written its row at that position.
+pub fn push(tx: &mut Tx, leaf: Hash) -> StoreResult<()> {
+    let pending = tx
+        .log_mut()
+        .as_mut()
+        .ok_or_else(|| corrupt("appending without holding the tail"))?;
+    pending.current = advance(&pending.current, leaf);
+    pending.leaves.push(leaf);
+    Ok(())
+}
+
+/// Writes the tree for what the transaction owes: the blocks and nodes the pending leaves
+/// completed, a few multi-row statements for all of them, and the tail row once.
+pub async fn flush(tx: &mut Tx) -> StoreResult<()> {
+    let Some(pending) = tx.log_mut().take() else {
+        return Ok(());
+    };
+    if !pending.leaves.is_empty() {
+        write_tree(tx, &pending.written, &pending.leaves).await?;
+        write_tail(tx, &pending.current).await?;
+        remember(&pending.current);
+    }
+    *tx.log_mut() = Some(Pending::at(pending.current));
+    Ok(())
+}
+
+/// Reads the tail, locking it until the transaction ends; a transaction that already holds it
+/// first writes what it owes.
 pub async fn lock_tail(tx: &mut Tx) -> StoreResult<Tail> {
+    flush(tx).await?;
+    if let Some(pending) = tx.log_mut() {
+        return Ok(pending.current.clone());
+    }
     let sql = if is_postgres(tx) {
         "SELECT size, frontier, tail FROM merkle_log WHERE id = 1 FOR UPDATE"
     } else {
@@ -84,12 +146,15 @@ pub async fn lock_tail(tx: &mut Tx) -> StoreResult<Tail> {
     let frontier = Frontier::from_bytes(size, &row.try_get::<Vec<u8>, _>(1)?)
         .ok_or_else(|| corrupt("the frontier does not match the size"))?;
     let block = hashes(&row.try_get::<Vec<u8>, _>(2)?)?;
-    Ok(Tail { frontier, block })
+    let tail = Tail { frontier, block };
+    *tx.log_mut() = Some(Pending::at(tail.clone()));
+    Ok(tail)
 }
 
 /// Appends the leaf of the row `id` of `table` (`audit_events` or `checks`), whose
 /// `log_index` was written as the guess's size; corrects it if the guess was wrong. `leaf_at`
-/// gives the row's leaf hash at a position. Returns the position.
+/// gives the row's leaf hash at a position. Returns the position. For a transaction's first
+/// append; later ones [`push`].
 pub async fn append(
     tx: &mut Tx,
     table: &'static str,
@@ -118,43 +183,42 @@ pub async fn append(
         }
     }
     // The guess was stale (another process appended, or a transaction rolled back).
-    let old = lock_tail(tx).await?;
-    let index = old.size();
+    let index = lock_tail(tx).await?.size();
     let sql = format!("UPDATE {table} SET log_index = $1 WHERE id = $2");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(size_i64(index)?)
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    append_locked(tx, &old, leaf_at(index)).await?;
+    push(tx, leaf_at(index))?;
     Ok(index)
 }
 
-/// Appends `leaf` after the tail `old`, read with [`lock_tail`] in this transaction.
-pub async fn append_locked(tx: &mut Tx, old: &Tail, leaf: Hash) -> StoreResult<()> {
-    let new = advance(old, leaf);
-    sqlx::query(
-        "UPDATE merkle_log SET size = $1, root = $2, frontier = $3, tail = $4 WHERE id = 1",
-    )
-    .bind(size_i64(new.size())?)
-    .bind(new.root().to_vec())
-    .bind(new.frontier.to_bytes())
-    .bind(new.block.concat())
-    .execute(&mut **tx)
-    .await?;
-    finish(tx, old, &new, leaf).await
+/// Appends a batch of leaves after the tail `old`, read with [`lock_tail`] in this transaction
+/// (their rows were written at positions `old.size()`, `old.size() + 1`, …); the tree is
+/// written at commit.
+pub async fn append_many_locked(tx: &mut Tx, old: &Tail, leaves: &[Hash]) -> StoreResult<()> {
+    if pending_index(tx) != Some(old.size()) {
+        return Err(corrupt(
+            "appending after a tail this transaction does not hold",
+        ));
+    }
+    for leaf in leaves {
+        push(tx, *leaf)?;
+    }
+    Ok(())
 }
 
-/// Appends a batch of leaves after the tail `old`, read with [`lock_tail`] in this transaction
-/// (their rows were written at positions `old.size()`, `old.size() + 1`, …): one tail update
-/// for the whole batch, and the blocks and nodes it completes.
-pub async fn append_many_locked(tx: &mut Tx, old: &Tail, leaves: &[Hash]) -> StoreResult<()> {
-    let mut tail = old.clone();
-    for leaf in leaves {
-        let new = advance(&tail, *leaf);
-        write_completed(tx, &tail, &new, *leaf).await?;
-        tail = new;
-    }
+/// After a first append moved the tail row from `old` to `new`: the block and nodes
+/// completed, if any, and this process's copy of the tail; the transaction now holds the tail.
+pub async fn finish(tx: &mut Tx, old: &Tail, new: &Tail, leaf: Hash) -> StoreResult<()> {
+    write_tree(tx, old, &[leaf]).await?;
+    remember(new);
+    *tx.log_mut() = Some(Pending::at(new.clone()));
+    Ok(())
+}
+
+async fn write_tail(tx: &mut Tx, tail: &Tail) -> StoreResult<()> {
     sqlx::query(
         "UPDATE merkle_log SET size = $1, root = $2, frontier = $3, tail = $4 WHERE id = 1",
     )
@@ -164,15 +228,6 @@ pub async fn append_many_locked(tx: &mut Tx, old: &Tail, leaves: &[Hash]) -> Sto
     .bind(tail.block.concat())
     .execute(&mut **tx)
     .await?;
-    remember(&tail);
-    Ok(())
-}
-
-/// After the tail row moved from `old` to `new`: the block and nodes completed, if any, and
-/// this process's copy of the tail.
-pub async fn finish(tx: &mut Tx, old: &Tail, new: &Tail, leaf: Hash) -> StoreResult<()> {
-    write_completed(tx, old, new, leaf).await?;
-    remember(new);
     Ok(())
 }
 
@@ -208,41 +263,50 @@ pub fn advance(old: &Tail, leaf: Hash) -> Tail {
     Tail { frontier, block }
 }
 
-/// Writes the block and the nodes an append completed (every 16th append).
-async fn write_completed(tx: &mut Tx, old: &Tail, new: &Tail, leaf: Hash) -> StoreResult<()> {
-    if !new.size().is_multiple_of(BLOCK) {
-        return Ok(());
-    }
-    let mut leaves = old.block.concat();
-    leaves.extend_from_slice(&leaf);
-    sqlx::query("INSERT INTO merkle_blocks (idx, leaves) VALUES ($1, $2)")
-        .bind(size_i64(old.size() / BLOCK)?)
-        .bind(leaves)
-        .execute(&mut **tx)
-        .await?;
-    let mut frontier = old.frontier.clone();
-    let nodes: Vec<(u32, u64, Hash)> = frontier
-        .push(leaf)
-        .into_iter()
-        .filter(|(level, _, _)| *level >= BLOCK_LEVEL)
-        .collect();
-    let mut sql = String::from("INSERT INTO merkle_nodes (level, idx, hash) VALUES ");
-    for i in 0..nodes.len() {
-        let p = i * 3;
-        if i > 0 {
-            sql.push_str(", ");
+/// Writes the blocks and nodes that appending `leaves` after `from` completes (one block and
+/// its nodes every 16 leaves), as multi-row inserts. Returns the tail after them.
+async fn write_tree(tx: &mut Tx, from: &Tail, leaves: &[Hash]) -> StoreResult<Tail> {
+    let mut tail = from.clone();
+    let mut blocks: Vec<(i64, Vec<u8>)> = Vec::new();
+    let mut nodes: Vec<(i64, i64, Hash)> = Vec::new();
+    for leaf in leaves {
+        let mut frontier = tail.frontier.clone();
+        let completed = frontier.push(*leaf);
+        if frontier.size().is_multiple_of(BLOCK) {
+            let mut bytes = tail.block.concat();
+            bytes.extend_from_slice(leaf);
+            blocks.push((size_i64(tail.size() / BLOCK)?, bytes));
+            for (level, idx, hash) in completed {
+                if level >= BLOCK_LEVEL {
+                    nodes.push((i64::from(level), size_i64(idx)?, hash));
+                }
+            }
         }
-        sql.push_str(&format!("(${}, ${}, ${})", p + 1, p + 2, p + 3));
+        tail = advance(&tail, *leaf);
     }
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (level, idx, hash) in nodes {
-        query = query
-            .bind(i64::from(level))
-            .bind(size_i64(idx)?)
-            .bind(hash.to_vec());
+    for part in blocks.chunks(super::batch_rows(tx, 2)) {
+        let sql = format!(
+            "INSERT INTO merkle_blocks (idx, leaves) VALUES {}",
+            super::value_rows(part.len(), 2, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (idx, bytes) in part {
+            query = query.bind(*idx).bind(bytes.clone());
+        }
+        query.execute(&mut **tx).await?;
     }
-    query.execute(&mut **tx).await?;
-    Ok(())
+    for part in nodes.chunks(super::batch_rows(tx, 3)) {
+        let sql = format!(
+            "INSERT INTO merkle_nodes (level, idx, hash) VALUES {}",
+            super::value_rows(part.len(), 3, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (level, idx, hash) in part {
+            query = query.bind(*level).bind(*idx).bind(hash.to_vec());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(tail)
 }
 
 /// This process's guess of the tail, for the next append: its size is the position to write
@@ -343,23 +407,12 @@ pub async fn rebuild(tx: &mut Tx, leaves: &[Hash]) -> StoreResult<()> {
     sqlx::query("DELETE FROM merkle_nodes")
         .execute(&mut **tx)
         .await?;
-    let mut tail = Tail {
+    let empty = Tail {
         frontier: Frontier::new(),
         block: Vec::new(),
     };
-    for leaf in leaves {
-        let new = advance(&tail, *leaf);
-        write_completed(tx, &tail, &new, *leaf).await?;
-        tail = new;
-    }
-    sqlx::query(
-        "UPDATE merkle_log SET size = $1, root = $2, frontier = $3, tail = $4 WHERE id = 1",
-    )
-    .bind(size_i64(tail.size())?)
-    .bind(tail.root().to_vec())
-    .bind(tail.frontier.to_bytes())
-    .bind(tail.block.concat())
-    .execute(&mut **tx)
-    .await?;
+    let tail = write_tree(tx, &empty, leaves).await?;
+    write_tail(tx, &tail).await?;
+    *tx.log_mut() = Some(Pending::at(tail));
     Ok(())
 }

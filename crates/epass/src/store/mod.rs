@@ -34,7 +34,55 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Row};
 
 /// One transaction; every action runs its change and its audit event in one of these.
-pub type Tx = sqlx::Transaction<'static, Any>;
+///
+/// It dereferences to the connection (`&mut **tx` is an executor). Once it has appended to the
+/// tamper-evident log it holds the log's tail (see [`merkle_log::Pending`]): later appends in
+/// the same transaction cost one insert each, and the tail row, blocks and nodes are written
+/// once, by [`Tx::commit`]. Commit through `Tx::commit`, never around it.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    log: Option<merkle_log::Pending>,
+}
+
+impl Tx {
+    /// Writes what the log owes (tail, blocks, nodes), then commits.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        merkle_log::flush(&mut self)
+            .await
+            .map_err(StoreError::into_sqlx)?;
+        self.inner.commit().await
+    }
+
+    /// Rolls back; whatever the log held for this transaction is dropped with it.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+
+    pub(crate) fn log_mut(&mut self) -> &mut Option<merkle_log::Pending> {
+        &mut self.log
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx")
+            .field("log", &self.log.as_ref().map(|p| p.owed()))
+            .finish_non_exhaustive()
+    }
+}
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +108,16 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+}
+
+impl StoreError {
+    /// Back to the driver's error, for [`Tx::commit`], whose callers expect one.
+    fn into_sqlx(self) -> sqlx::Error {
+        match self {
+            StoreError::Database(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -191,10 +249,11 @@ impl Db {
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
     /// so two writers queue on the busy timeout instead of failing when a read upgrades to a write.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(match self.engine {
+        let inner = match self.engine {
             Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Engine::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(Tx { inner, log: None })
     }
 
     /// True when the database answers a trivial query (readiness).

@@ -414,3 +414,61 @@ async fn concurrent_appends_keep_one_order_and_the_log_verifies() {
     let report = verify(app.db()).await;
     assert!(report.is_ok(), "{:?}", report.findings);
 }
+
+#[tokio::test]
+async fn a_long_transaction_owes_its_tree_until_commit_and_a_rolled_back_one_leaves_nothing() {
+    let (app, _) = logged_app().await;
+    let actor = Actor::default();
+    let before = size(app.db()).await;
+    // 40 events rolled back: neither rows nor leaves remain.
+    let mut tx = app.db().begin().await.unwrap();
+    for i in 0..40 {
+        audit::insert(&mut tx, &actor.event("test.undone", "thing", i))
+            .await
+            .unwrap();
+    }
+    tx.rollback().await.unwrap();
+    assert_eq!(size(app.db()).await, before);
+    // 100 events and a check in one transaction: the blocks and nodes they complete are
+    // written at commit, and the log verifies.
+    let mut tx = app.db().begin().await.unwrap();
+    for i in 0..100 {
+        audit::insert(&mut tx, &actor.event("test.long", "thing", i))
+            .await
+            .unwrap();
+    }
+    let officer = app.count("SELECT MIN(officer_id) FROM checks").await;
+    let check = checks::NewCheck {
+        pass_id: None,
+        pass_number: Some("150621000001"),
+        checkpoint_id: None,
+        officer_id: officer,
+        longitude: None,
+        latitude: None,
+        checked_at: 1_700_000_000_000,
+        outcome: "valid",
+        client_ref: None,
+    };
+    checks::insert_check(&mut tx, &check).await.unwrap();
+    audit::insert(&mut tx, &actor.event("test.long", "after-check", 0))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let after = size(app.db()).await;
+    assert_eq!(after, before + 102);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'test.undone'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM merkle_blocks").await as u64,
+        after / 16
+    );
+    log::publish(app.db(), &app.state.pii, false).await.unwrap();
+    let report = verify(app.db()).await;
+    assert!(report.is_ok(), "{:?}", report.findings);
+    // Proofs for leaves written inside the long transaction verify against the head.
+    let (leaf, proof, root) = log::inclusion(app.db(), before + 50, after).await.unwrap();
+    merkle::verify_inclusion(before + 50, after, &leaf, &proof, &root).unwrap();
+}
