@@ -26,7 +26,8 @@
 //! | `documents.s3_allow_http` | `EPASS_S3_ALLOW_HTTP`    | `false`                        |
 //! | `log.tree_head_interval_seconds` | `EPASS_TREE_HEAD_INTERVAL_SECONDS` | `60`: how often a signed tree head of the audit log is published |
 //!
-//! `[pdf]` and `[registry]` keys are listed in `config::services`.
+//! `[pdf]` and `[registry]` keys are listed in `config::services`, `[alerts]` keys in
+//! `config::alerts`.
 //!
 //! The master key (32 bytes, hex) protects ID numbers at rest and, later, signing keys. Losing it
 //! makes the stored ID numbers unreadable; keep it outside the database backups.
@@ -36,7 +37,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod alerts;
 mod services;
+pub use alerts::AlertConfig;
 pub use services::{PdfConfig, RegistryConfig, RegistrySourceKind};
 
 /// Everything the service needs to start.
@@ -63,6 +66,8 @@ pub struct Config {
     pub documents: DocumentsConfig,
     /// The tamper-evident audit log.
     pub log: LogConfig,
+    /// Alerts for supervisors (see `config::alerts` for the keys).
+    pub alerts: AlertConfig,
 }
 
 /// The tamper-evident audit log.
@@ -173,6 +178,7 @@ impl Default for Config {
             registry: RegistryConfig::default(),
             documents: DocumentsConfig::default(),
             log: LogConfig::default(),
+            alerts: AlertConfig::default(),
         }
     }
 }
@@ -314,6 +320,7 @@ impl Config {
         }
         services::apply_env(&mut self.pdf, &mut self.registry, &get)?;
         self.apply_documents_env(&get)?;
+        alerts::apply_env(&mut self.alerts, &get)?;
         Ok(())
     }
 

@@ -36,6 +36,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let refresher = spawn_bundle_refresh(state.clone(), stop_rx.clone());
     let owed_sweeper = spawn_owed_sweep(state.clone(), stop_rx.clone());
     let tree_heads = spawn_tree_heads(state.clone(), stop_rx.clone());
+    let alerts = spawn_alert_scan(state.clone(), stop_rx.clone());
     let worker = crate::outbox::Worker::from_config(state.db.clone(), &state.config.outbox)
         .map_err(ServeError::Outbox)?
         .spawn(stop_rx);
@@ -50,6 +51,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let _ = refresher.await;
     let _ = owed_sweeper.await;
     let _ = tree_heads.await;
+    let _ = alerts.await;
     tracing::info!("epass stopped");
     Ok(())
 }
@@ -72,6 +74,42 @@ fn spawn_tree_heads(
                         Ok(Some(head)) => tracing::debug!(size = head.size, "tree head published"),
                         Ok(None) => {}
                         Err(e) => tracing::warn!(error = %e, "cannot publish a tree head"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
+}
+
+/// Computes alerts every `[alerts] interval_s` (see `actions::alerts::scan`; safe on several
+/// nodes at once). A scan that left rows for the next batch is followed by another at once.
+fn spawn_alert_scan(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let config = state.config.alerts.clone();
+        if config.interval_s == 0 {
+            return;
+        }
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(config.interval_s));
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    loop {
+                        match crate::actions::alerts::scan(&state.db, &config).await {
+                            Ok(r) => {
+                                if !r.raised.is_empty() {
+                                    tracing::info!(raised = r.raised.len(), "alerts raised");
+                                }
+                                if r.more && !*stop.borrow() {
+                                    continue;
+                                }
+                            }
+                            Err(e) => tracing::warn!(error = %e, "cannot scan for alerts"),
+                        }
+                        break;
                     }
                 }
                 _ = stop.changed() => break,

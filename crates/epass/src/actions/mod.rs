@@ -1,6 +1,7 @@
 //! The verbs of the service. Each runs in one transaction together with its audit event and is
 //! shared by the web pages, the API and the CLI.
 
+pub mod alerts;
 pub mod applications;
 pub mod auth;
 pub mod bulk_apply;

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod documents;
 pub mod eligibility;
+pub mod geo;
 pub mod ids;
 pub mod pass_type;
 pub mod roles;

@@ -4,6 +4,7 @@
 //! millisecond timestamps, `TEXT` and bytes, `RETURNING`. Nothing relies on advisory locks or
 //! LISTEN/NOTIFY, which the distributed PostgreSQL-compatible engines lack.
 
+pub mod alerts;
 pub mod applications;
 pub mod audit;
 pub mod checkpoints;

@@ -138,6 +138,21 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/alerts",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/alerts/{id}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/alerts/{id}/acknowledge",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/log/tree-heads/latest",
         access: Access::AuthorityWide,
     },
@@ -715,6 +730,11 @@ async fn call(
             ),
         ),
         ("GET", "/api/v1/orgs/{id}") => (format!("/api/v1/orgs/{org}"), None),
+        ("GET", "/api/v1/alerts/{id}") => ("/api/v1/alerts/1".to_owned(), None),
+        ("POST", "/api/v1/alerts/{id}/acknowledge") => (
+            "/api/v1/alerts/1/acknowledge".to_owned(),
+            Some(json!({ "note": "已核实 / checked" })),
+        ),
         ("GET", "/api/v1/log/proofs/inclusion") => (
             "/api/v1/log/proofs/inclusion?leaf=0&size=1".to_owned(),
             None,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod alerts;
 mod authz;
 mod bulk_apply;
 mod bulk_review;

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document generated from the code.
 
+pub mod alerts;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -105,6 +106,9 @@ impl<T> Page<T> {
         tokens::create,
         tokens::revoke,
         audit::list,
+        alerts::list,
+        alerts::get_one,
+        alerts::acknowledge,
         log::latest,
         log::list,
         log::publish,
@@ -186,6 +190,9 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit", get(audit::list))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}", get(alerts::get_one))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/log/tree-heads/latest", get(log::latest))
         .route("/log/tree-heads", get(log::list).post(log::publish))
         .route("/log/proofs/inclusion", get(log::inclusion))
