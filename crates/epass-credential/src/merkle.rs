@@ -7,7 +7,12 @@
 
 use sha2::{Digest, Sha256};
 
+mod leaf;
 mod memory;
+pub mod trail;
+pub use leaf::{
+    CHECK_FIELDS, CheckLeaf, EVENT_FIELDS, EventLeaf, decode_leaf, hex, tree_head_message, unhex,
+};
 pub use memory::MemoryLog;
 
 /// A SHA-256 hash.

@@ -62,6 +62,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Trust(c) => return offline::report(offline::run_trust(c)),
         Command::Pass(c) => return offline::report(offline::run_pass(c)),
         Command::Verify(a) => return offline::report(offline::run_verify(a)),
+        // Offline: no configuration, no database.
+        Command::Audit(audit::AuditCommand::CheckTrail { file, log_key }) => {
+            return match audit::check_trail(&file, &log_key) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("epass: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         command => Cli { command, ..cli },
     };
     let config = match crate::config::Config::load(cli.config.as_deref()) {

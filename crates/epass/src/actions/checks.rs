@@ -12,7 +12,7 @@ use tokio::sync::RwLock;
 use super::check_log::{CheckLog, CheckRow};
 use super::{ActionError, ActionResult, Caller};
 use crate::domain::roles::Role;
-use crate::store::passes;
+use crate::store::{passes, trails};
 use crate::store::{Db, keys, now_ms};
 
 /// How long a verifier serves without asking the database whether a bundle changed: bundles
@@ -117,6 +117,55 @@ pub struct CheckResult {
     pub plate: Option<String>,
     pub holder_name: Option<String>,
     pub masked_id: Option<String>,
+}
+
+/// The answer to a check: the credential's verdict with the pass's live status, or that its
+/// signature verifies but the issuer's log never recorded its issuance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Verdict(Verdict),
+    /// Validly signed, but no issuance of it in the log: a forgery with the issuer's key (a
+    /// stolen signing key shows up this way).
+    NotInLog,
+}
+
+/// The code, zh and en of [`Answer::NotInLog`].
+pub const NOT_IN_LOG: (&str, &str, &str) = (
+    "not_in_log",
+    "无效：签名有效，但签发机关的日志中没有此通行证的签发记录（签名密钥可能已泄露）。",
+    "Invalid: the signature is valid, but the issuer's log has no record of issuing this pass \
+     (the signing key may have been stolen).",
+);
+
+impl Answer {
+    /// The stable code, e.g. `valid`, `revoked`, `invalid.signature`, `not_in_log`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Answer::Verdict(v) => v.code(),
+            Answer::NotInLog => NOT_IN_LOG.0,
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            Answer::Verdict(v) => v.class(),
+            Answer::NotInLog => "invalid",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Answer::Verdict(v) => v.zh(),
+            Answer::NotInLog => NOT_IN_LOG.1,
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Answer::Verdict(v) => v.en(),
+            Answer::NotInLog => NOT_IN_LOG.2,
+        }
+    }
 }
 
 /// A typed number that no pass carries.
@@ -276,14 +325,15 @@ async fn assess(
 
 /// The verdict on a credential text now: its signature, validity, zone and time against the
 /// published bundles, then its live status from the database (a revocation counts from its
-/// commit, whatever the bundle says).
+/// commit, whatever the bundle says) and, in the same read, whether the issuer's log recorded
+/// its issuance: a validly signed credential it did not is [`Answer::NotInLog`].
 async fn evaluate(
     db: &Db,
     online: &OnlineVerifier,
     text: &str,
     at: i64,
     place: Option<(f64, f64)>,
-) -> ActionResult<(Verdict, Option<Claims>, Option<passes::Pass>)> {
+) -> ActionResult<(Answer, Option<Claims>, Option<passes::Pass>)> {
     let verifier = online.current(db).await?;
     let outcome = verifier.verify(
         text,
@@ -292,10 +342,17 @@ async fn evaluate(
             place,
         },
     );
-    let pass = match &outcome.claims {
-        Some(c) => passes::by_number(db.pool(), &c.pass_number).await?,
-        None => None,
+    // Claims are present only when the signature verified.
+    let (pass, logged) = match &outcome.claims {
+        Some(c) => match trails::pass_for_check(db.pool(), &c.pass_number).await? {
+            Some((pass, logged)) => (Some(pass), logged.is_some()),
+            None => (None, false),
+        },
+        None => (None, true),
     };
+    if !logged {
+        return Ok((Answer::NotInLog, outcome.claims, pass));
+    }
     let verdict = match (&pass, outcome.verdict) {
         (Some(p), Verdict::Valid | Verdict::OutsideZone | Verdict::OutsideTime)
             if p.status == "revoked" =>
@@ -309,7 +366,7 @@ async fn evaluate(
         }
         (_, v) => v,
     };
-    Ok((verdict, outcome.claims, pass))
+    Ok((Answer::Verdict(verdict), outcome.claims, pass))
 }
 
 /// A credential to verify without recording a check (a relying party, or anyone logged in).

@@ -104,6 +104,20 @@ pub async fn publish(
     }))
 }
 
+/// The log's newest signing key, opened: `(kid, key pair)`; `None` before the first tree head.
+pub async fn signing_key(db: &Db, pii: &PiiKeys) -> ActionResult<Option<(String, KeyPair)>> {
+    let Some((kid, _, _, sealed)) = merkle_heads::log_keys(db.pool()).await?.into_iter().next()
+    else {
+        return Ok(None);
+    };
+    let secret = pii
+        .open_bytes(SEAL_LABEL, &sealed)
+        .map_err(|e| internal("opening the log key", e))?;
+    let pair = KeyPair::from_secret(Algorithm::EdDsa, &secret)
+        .map_err(|e| internal("loading the log key", e))?;
+    Ok(Some((kid, pair)))
+}
+
 /// An inclusion proof of leaf `index` in the tree of `size` leaves: `(leaf hash, proof, root)`.
 pub async fn inclusion(db: &Db, index: u64, size: u64) -> ActionResult<(Hash, Vec<Hash>, Hash)> {
     let mut tx = db.begin().await?;

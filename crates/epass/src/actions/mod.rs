@@ -26,6 +26,8 @@ pub mod printing;
 pub mod resubmit;
 pub mod review;
 pub mod tokens;
+pub mod trail_bundle;
+pub mod trails;
 pub mod users;
 pub mod zones;
 

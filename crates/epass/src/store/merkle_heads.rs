@@ -24,13 +24,11 @@ pub struct TreeHead {
 impl TreeHead {
     /// The bytes the signature covers.
     pub fn signed_message(size: u64, root: &Hash, at: i64) -> Vec<u8> {
-        format!("epass-log/v1\n{size}\n{}\n{at}\n", hex(root)).into_bytes()
+        merkle::tree_head_message(size, root, at)
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use epass_credential::merkle::hex;
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!("merkle log: {what}")))

@@ -11,7 +11,7 @@
 
 use std::sync::Mutex;
 
-use epass_credential::merkle::{self, Frontier, Hash};
+use epass_credential::merkle::{Frontier, Hash};
 use sqlx::Row;
 
 use super::{StoreError, StoreResult, Tx};
@@ -315,88 +315,9 @@ pub fn guess() -> Option<Tail> {
     cached()
 }
 
-/// The leaf data of an audit event: a JSON array of its position and its stored columns, in
-/// this order. The row id is not part of it: the position is the event's identity in the log
-/// (and leaves it free to be hashed before the row is written).
-#[derive(Clone, Debug)]
-pub struct EventLeaf<'a> {
-    pub index: u64,
-    pub at: i64,
-    pub actor_user_id: Option<i64>,
-    pub actor_role: Option<&'a str>,
-    pub action: &'a str,
-    pub object_type: &'a str,
-    pub object_id: &'a str,
-    pub before: Option<&'a str>,
-    pub after: Option<&'a str>,
-    pub client_addr: Option<&'a str>,
-}
-
-impl EventLeaf<'_> {
-    pub fn hash(&self) -> Hash {
-        merkle::leaf_hash(&self.encode())
-    }
-
-    pub fn encode(&self) -> Vec<u8> {
-        serde_json::json!([
-            "event",
-            self.index,
-            self.at,
-            self.actor_user_id,
-            self.actor_role,
-            self.action,
-            self.object_type,
-            self.object_id,
-            self.before,
-            self.after,
-            self.client_addr
-        ])
-        .to_string()
-        .into_bytes()
-    }
-}
-
-/// The leaf data of a recorded check: a JSON array of its position and its stored columns, in
-/// this order (the row id is not part of it, as for events).
-#[derive(Clone, Debug)]
-pub struct CheckLeaf<'a> {
-    pub index: u64,
-    pub pass_id: Option<i64>,
-    pub pass_number: Option<&'a str>,
-    pub checkpoint_id: Option<i64>,
-    pub officer_id: i64,
-    pub longitude: Option<f64>,
-    pub latitude: Option<f64>,
-    pub checked_at: i64,
-    pub outcome: &'a str,
-    pub client_ref: Option<&'a str>,
-    pub recorded_at: i64,
-}
-
-impl CheckLeaf<'_> {
-    pub fn hash(&self) -> Hash {
-        merkle::leaf_hash(&self.encode())
-    }
-
-    pub fn encode(&self) -> Vec<u8> {
-        serde_json::json!([
-            "check",
-            self.index,
-            self.pass_id,
-            self.pass_number,
-            self.checkpoint_id,
-            self.officer_id,
-            self.longitude,
-            self.latitude,
-            self.checked_at,
-            self.outcome,
-            self.client_ref,
-            self.recorded_at
-        ])
-        .to_string()
-        .into_bytes()
-    }
-}
+/// The leaf encodings live with the Merkle hashing (one definition, for the service and an
+/// outside auditor alike).
+pub use epass_credential::merkle::{CheckLeaf, EventLeaf};
 
 /// Rewrites the stored tree (blocks, nodes, tail) from leaf hashes: a repair after restoring
 /// rows, and how tests play an intruder who rewrites the tree along with the rows.

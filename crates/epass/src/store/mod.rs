@@ -24,6 +24,7 @@ pub mod registries;
 pub mod rounds;
 pub mod sessions;
 pub mod tokens;
+pub mod trails;
 pub mod users;
 pub mod vehicle_claims;
 pub mod zones;

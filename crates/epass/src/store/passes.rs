@@ -50,11 +50,11 @@ pub struct NewPass<'a> {
     pub credential: &'a str,
 }
 
-const COLUMNS: &str = "id, application_id, pass_number, authority_id, kind, issuer_code, kid, \
+pub(crate) const COLUMNS: &str = "id, application_id, pass_number, authority_id, kind, issuer_code, kid, \
      status_index, status, holder_id, holder_name, holder_id_masked, plate, valid_from, \
      valid_until, credential, issued_at";
 
-fn from_row(row: &AnyRow) -> StoreResult<Pass> {
+pub(crate) fn from_row(row: &AnyRow) -> StoreResult<Pass> {
     Ok(Pass {
         id: row.try_get(0)?,
         application_id: row.try_get(1)?,

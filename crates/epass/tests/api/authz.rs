@@ -178,6 +178,16 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/passes/{id}/trail",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/users/{id}/trail",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/pass-types",
         access: Access::AnyUser,
     },
@@ -743,6 +753,11 @@ async fn call(
             "/api/v1/log/proofs/consistency?from=1&to=2".to_owned(),
             None,
         ),
+        ("GET", "/api/v1/passes/{id}/trail") => (
+            format!("/api/v1/passes/{}/trail", pass_in(app, target, n).await.0),
+            None,
+        ),
+        ("GET", "/api/v1/users/{id}/trail") => (format!("/api/v1/users/{user}/trail"), None),
         ("POST", "/api/v1/users") => (
             route.path.to_owned(),
             Some(json!({ "phone": world::phone(5000 + n), "name": "新用户", "org_id": org })),

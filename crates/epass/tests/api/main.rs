@@ -31,5 +31,6 @@ mod registries;
 mod registry_config;
 mod resubmit;
 mod store;
+mod trails;
 mod world;
 mod zones;

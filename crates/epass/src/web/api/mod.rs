@@ -16,6 +16,7 @@ pub mod pass_types;
 pub mod passes;
 pub mod reviews;
 pub mod tokens;
+pub mod trails;
 pub mod users;
 pub mod verify;
 pub mod zones;
@@ -114,6 +115,8 @@ impl<T> Page<T> {
         log::publish,
         log::inclusion,
         log::consistency,
+        trails::pass_trail,
+        trails::user_trail,
         pass_types::list,
         pass_types::get_one,
         pass_types::create,
@@ -197,6 +200,8 @@ pub fn routes() -> Router<AppState> {
         .route("/log/tree-heads", get(log::list).post(log::publish))
         .route("/log/proofs/inclusion", get(log::inclusion))
         .route("/log/proofs/consistency", get(log::consistency))
+        .route("/passes/{id}/trail", get(trails::pass_trail))
+        .route("/users/{id}/trail", get(trails::user_trail))
         .route(
             "/pass-types",
             get(pass_types::list).post(pass_types::create),

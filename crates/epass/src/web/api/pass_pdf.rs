@@ -80,10 +80,9 @@ pub async fn pdf(
         }
         Ok(Ok(bytes)) => bytes,
     };
-    let disposition = format!(
-        "inline; filename=\"pass-{number}-{}.pdf\"",
-        if size == PaperSize::A4 { "a4" } else { "card" }
-    );
+    let paper = if size == PaperSize::A4 { "a4" } else { "card" };
+    printing::record_printed(&state.db, &caller, &number, paper).await?;
+    let disposition = format!("inline; filename=\"pass-{number}-{paper}.pdf\"");
     Ok((
         [
             (
