@@ -12,8 +12,8 @@ use tokio::sync::RwLock;
 use super::check_log::{CheckLog, CheckRow};
 use super::{ActionError, ActionResult, Caller};
 use crate::domain::roles::Role;
-use crate::store::{passes, trails};
 use crate::store::{Db, keys, now_ms};
+use crate::store::{passes, trails};
 
 /// How long a verifier serves without asking the database whether a bundle changed: bundles
 /// published by this process count at once (see [`bundle_published`]), another node's within
@@ -106,7 +106,8 @@ pub struct CheckInput {
 pub struct CheckResult {
     /// The recorded check; absent when this `client_ref` was recorded before.
     pub check_id: Option<i64>,
-    /// Stable reason code, e.g. `valid`, `revoked`, `outside_zone`, `invalid.signature`.
+    /// Stable reason code, e.g. `valid`, `revoked`, `outside_zone`, `invalid.signature`,
+    /// `not_in_log` (validly signed, but the issuer's log never recorded its issuance).
     pub code: &'static str,
     /// `valid`, `invalid`, `revoked`, `suspended`, `expired`, `not_yet_valid`, `outside_zone`,
     /// `outside_time` or `undetermined`.

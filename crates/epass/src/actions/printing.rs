@@ -180,6 +180,23 @@ pub async fn pass_sheet(db: &Db, caller: &Caller, pass_id: i64) -> ActionResult<
     })
 }
 
+/// Records that `caller` printed (downloaded the PDF of) pass `number` on paper `size`: part of
+/// the pass's trail.
+pub async fn record_printed(
+    db: &Db,
+    caller: &Caller,
+    number: &str,
+    size: &str,
+) -> ActionResult<()> {
+    let actor = caller.actor(None);
+    let mut event = actor.event("pass.printed", "pass", number);
+    event.after = Some(serde_json::json!({ "size": size }));
+    let mut tx = db.begin().await?;
+    crate::store::audit::insert(&mut tx, &event).await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,21 +213,4 @@ mod tests {
         );
         assert_eq!(window(360, 1320), "06:00–22:00");
     }
-}
-
-/// Records that `caller` printed (downloaded the PDF of) pass `number` on paper `size`: part of
-/// the pass's trail.
-pub async fn record_printed(
-    db: &Db,
-    caller: &Caller,
-    number: &str,
-    size: &str,
-) -> ActionResult<()> {
-    let actor = caller.actor(None);
-    let mut event = actor.event("pass.printed", "pass", number);
-    event.after = Some(serde_json::json!({ "size": size }));
-    let mut tx = db.begin().await?;
-    crate::store::audit::insert(&mut tx, &event).await?;
-    tx.commit().await.map_err(crate::store::StoreError::from)?;
-    Ok(())
 }

@@ -490,7 +490,7 @@ async fn a_trail_bundle_verifies_offline_and_a_change_to_any_field_of_any_entry_
     let stranger = epass_credential::KeyPair::generate(epass_credential::Algorithm::EdDsa).unwrap();
     let stranger = epass_credential::merkle::hex(stranger.public().as_bytes());
     assert!(matches!(
-        epass::actions::trail_bundle::check(&bundle, &[stranger.clone()]),
+        epass::actions::trail_bundle::check(&bundle, std::slice::from_ref(&stranger)),
         Err(TrailError::Bundle(_))
     ));
     // Every field of every entry, changed one at a time, is found at that entry.
@@ -507,7 +507,7 @@ async fn a_trail_bundle_verifies_offline_and_a_change_to_any_field_of_any_entry_
             let entry = edited.entries[position].as_object_mut().unwrap();
             let changed = mutate(&entry[&field]);
             entry.insert(field.clone(), changed);
-            match epass::actions::trail_bundle::check(&edited, &[key.clone()]) {
+            match epass::actions::trail_bundle::check(&edited, std::slice::from_ref(&key)) {
                 Err(TrailError::Entry { position: p, .. }) if p == position => tried += 1,
                 other => panic!("{field} of entry {position} changed: {other:?}"),
             }
@@ -518,15 +518,15 @@ async fn a_trail_bundle_verifies_offline_and_a_change_to_any_field_of_any_entry_
     let mut cut = bundle.clone();
     cut.entries.pop();
     assert!(matches!(
-        epass::actions::trail_bundle::check(&cut, &[key.clone()]),
+        epass::actions::trail_bundle::check(&cut, std::slice::from_ref(&key)),
         Err(TrailError::Bundle(_))
     ));
     let mut other = bundle.clone();
     other.subject = "pass 150621999999".into();
-    assert!(epass::actions::trail_bundle::check(&other, &[key.clone()]).is_err());
+    assert!(epass::actions::trail_bundle::check(&other, std::slice::from_ref(&key)).is_err());
     let mut head = bundle.clone();
     head.tree_head.size += 1;
-    assert!(epass::actions::trail_bundle::check(&head, &[key.clone()]).is_err());
+    assert!(epass::actions::trail_bundle::check(&head, std::slice::from_ref(&key)).is_err());
 
     // The command line, offline (no configuration, no database).
     let dir = tempfile::tempdir().unwrap();
