@@ -10,7 +10,7 @@ pub mod security;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::get;
 use tower_http::trace::TraceLayer;
 
 use crate::actions::ActionError;
@@ -23,12 +23,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes())
-        .route("/", get(pages::index))
-        .route("/login", post(pages::login))
-        .route("/login/code/send", post(pages::send_code))
-        .route("/login/code", post(pages::login_code))
-        .route("/logout", post(pages::logout))
-        .route("/static/app.css", get(pages::stylesheet))
+        .merge(pages::routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -7,6 +7,7 @@
 mod accounts;
 mod alerts;
 mod authz;
+mod browser;
 mod bulk_apply;
 mod bulk_review;
 mod bundle_delta;

@@ -172,7 +172,7 @@ pub async fn qr(
 }
 
 /// Counts a code lookup or use per user: codes are short, so guessing must be slow.
-fn throttle(state: &AppState, caller: &Caller) -> Result<(), ActionError> {
+pub(crate) fn throttle(state: &AppState, caller: &Caller) -> Result<(), ActionError> {
     state
         .limiter
         .check(

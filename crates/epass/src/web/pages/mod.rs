@@ -1,0 +1,379 @@
+//! Server-rendered pages (askama) for every role, on the same actions as the JSON API. They work
+//! without JavaScript: plain forms and redirects. Every state-changing form is checked for its
+//! origin and, once logged in, for the session's CSRF token. Chinese by default; `?lang=en` (or
+//! `zh`) switches and is remembered in a cookie.
+
+mod applicant;
+mod checkpoint;
+mod format;
+mod join;
+mod multipart;
+mod pass;
+mod review;
+mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use super::auth::{ClientAddr, SESSION_COOKIE, cookie};
+use crate::actions::{ActionError, Caller, secrets};
+use crate::app::AppState;
+use crate::domain::roles::Role;
+use crate::i18n::{Lang, Localized};
+use crate::store::users;
+
+const LANG_COOKIE: &str = "epass_lang";
+/// The largest photo the checkpoint page takes (a phone camera's JPEG).
+const PHOTO_LIMIT: usize = 12 * 1024 * 1024;
+
+/// The page routes, merged into the service's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(session::index))
+        .route("/login", post(session::login))
+        .route("/login/code/send", post(session::send_code))
+        .route("/login/code", post(session::login_code))
+        .route("/logout", post(session::logout))
+        .route("/join", get(join::join_by_code))
+        .route("/join/{code}", get(join::join_form).post(join::join))
+        .route("/applications", get(applicant::mine))
+        .route("/applications/{id}", get(applicant::progress))
+        .route("/passes/{id}", get(pass::show))
+        .route("/passes/{id}/status", post(pass::change_status))
+        .route("/reviews", get(review::queue))
+        .route("/reviews/{id}", get(review::show).post(review::decide))
+        .route(
+            "/check",
+            get(checkpoint::form)
+                .post(checkpoint::check)
+                .layer(DefaultBodyLimit::max(PHOTO_LIMIT)),
+        )
+        .route("/static/app.css", get(session::stylesheet))
+        .layer(middleware::from_fn(remember_lang))
+}
+
+/// What every page shows around its content: language, a message, the menu of the logged-in.
+#[derive(Clone, Debug, Default)]
+pub struct Chrome {
+    pub en: bool,
+    pub message: Option<String>,
+    pub nav: Option<Nav>,
+    /// The desk layout (reviewers' pages): wider content.
+    pub wide: bool,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang) -> Self {
+        Chrome {
+            en: lang == Lang::En,
+            ..Chrome::default()
+        }
+    }
+
+    /// The sentence in the page's language.
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.en { en } else { zh }
+    }
+
+    pub fn lang(&self) -> Lang {
+        if self.en { Lang::En } else { Lang::Zh }
+    }
+
+    pub fn with_message(mut self, message: Option<String>) -> Self {
+        self.message = message;
+        self
+    }
+}
+
+/// The menu of a logged-in person: what their roles let them reach.
+#[derive(Clone, Debug)]
+pub struct Nav {
+    pub name: String,
+    pub csrf: String,
+    pub reviews: bool,
+    pub check: bool,
+}
+
+/// The language: `?lang=`, else the cookie, else `Accept-Language`, else Chinese.
+fn lang(headers: &HeaderMap, query: Option<&str>) -> Lang {
+    if let Some(tag) = query.and_then(query_lang).and_then(Lang::from_tag) {
+        return tag;
+    }
+    if let Some(tag) = cookie(headers, LANG_COOKIE).and_then(Lang::from_tag) {
+        return tag;
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::Zh, Lang::parse)
+}
+
+fn query_lang(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .map(|(_, v)| v)
+}
+
+/// A `?lang=` on any page is remembered for a year.
+async fn remember_lang(request: Request, next: Next) -> Response {
+    let chosen = request
+        .uri()
+        .query()
+        .and_then(query_lang)
+        .and_then(Lang::from_tag);
+    let mut response = next.run(request).await;
+    if let Some(lang) = chosen
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.tag()
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The page's HTML, or a 500 (logged) when the template fails.
+pub fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A page saying what went wrong, with a way back.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+}
+
+/// The error page with `status` and the message in the reader's language.
+pub fn error_page(c: Chrome, status: StatusCode, message: String) -> Response {
+    let mut response = render(&ErrorPage {
+        c: c.with_message(Some(message)),
+    });
+    *response.status_mut() = status;
+    response
+}
+
+/// An action's refusal as a page: logged in again when the session ended, internal errors
+/// logged and never shown.
+pub fn action_error(c: Chrome, e: &ActionError) -> Response {
+    let status = match e {
+        ActionError::Unauthenticated => return Redirect::to("/").into_response(),
+        ActionError::Forbidden => StatusCode::FORBIDDEN,
+        ActionError::NotFound => StatusCode::NOT_FOUND,
+        ActionError::Conflict(_) => StatusCode::CONFLICT,
+        ActionError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ActionError::Store(_) | ActionError::Internal(_) => {
+            tracing::error!(error = %e, "page action failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let lang = c.lang();
+    error_page(c, status, message(e, lang))
+}
+
+/// The message of an action's error, with the conflicts a person can meet said plainly.
+pub fn message(e: &ActionError, lang: Lang) -> String {
+    let plain = match e.code() {
+        "review.already_decided" => Some((
+            "该申请已由他人处理或已更新，请刷新后查看。",
+            "Someone else already decided this application, or it changed; reload it.",
+        )),
+        "pass.status_unchanged" => Some((
+            "通行证当前状态不允许此操作。",
+            "The pass's present status does not allow this.",
+        )),
+        _ => None,
+    };
+    match plain {
+        Some((zh, en)) => match lang {
+            Lang::Zh => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        },
+        None => e.message(lang),
+    }
+}
+
+/// A form post must come from our own pages: browsers send `Origin` on every POST.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        host,
+    ) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host),
+        (Some(_), None) => false,
+    }
+}
+
+/// A form posted from another site (or with a stale token), refused in the reader's language.
+#[derive(Debug)]
+pub struct Refused(pub Lang);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let msg = match self.0 {
+            Lang::Zh => "页面已过期或请求来源不明，已拒绝。请返回刷新后重试。",
+            Lang::En => {
+                "The page expired or the request did not come from this site; reload and try again."
+            }
+        };
+        (StatusCode::FORBIDDEN, msg).into_response()
+    }
+}
+
+/// A relative path on this site to go to after logging in; anything else is home.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains(['\\', '\r', '\n']) {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// Percent-encodes a path for a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The logged-in person looking at a page: their caller (as the actions know it), their
+/// session's CSRF token and language. Without a session, the login page, then back here.
+#[derive(Debug)]
+pub struct Viewer {
+    pub caller: Caller,
+    pub csrf: String,
+    pub lang: Lang,
+    pub name: String,
+    pub phone: String,
+}
+
+impl Viewer {
+    /// The page chrome with this person's menu.
+    pub fn chrome(&self) -> Chrome {
+        let reviews = [Role::OrgAdmin, Role::Reviewer, Role::AuthorityReviewer]
+            .iter()
+            .any(|r| self.caller.has_role(*r));
+        Chrome {
+            en: self.lang == Lang::En,
+            message: None,
+            nav: Some(Nav {
+                name: self.name.clone(),
+                csrf: self.csrf.clone(),
+                reviews,
+                check: self.caller.has_role(Role::CheckpointOfficer),
+            }),
+            wide: false,
+        }
+    }
+
+    /// A posted form is ours: same origin and this session's token.
+    pub fn own_form(&self, headers: &HeaderMap, csrf: &str) -> Result<(), Refused> {
+        if same_origin(headers) && secrets::constant_time_eq(csrf.as_bytes(), self.csrf.as_bytes())
+        {
+            Ok(())
+        } else {
+            Err(Refused(self.lang))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let lang = lang(&parts.headers, parts.uri.query());
+        let to_login = || {
+            let here = parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            Redirect::to(&format!("/?next={}", encode(&here))).into_response()
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
+        let internal = |e: &dyn std::fmt::Display| {
+            tracing::error!(error = %e, "page session lookup failed");
+            error_page(
+                Chrome::new(lang),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ActionError::Internal(String::new()).message(lang),
+            )
+        };
+        let session =
+            match crate::actions::auth::session_for_token(&state.db, &state.auth, token).await {
+                Ok(Some(s)) => s,
+                Ok(None) => return Err(to_login()),
+                Err(e) => return Err(internal(&e)),
+            };
+        let (user, grants) = match (
+            users::get(state.db.pool(), session.user_id).await,
+            users::grants(state.db.pool(), session.user_id).await,
+        ) {
+            (Ok(u), Ok(g)) => (u, g),
+            (Err(e), _) | (_, Err(e)) => return Err(internal(&e)),
+        };
+        let ClientAddr(client_addr) = ClientAddr::from_request_parts(parts, state)
+            .await
+            .unwrap_or(ClientAddr(None));
+        Ok(Viewer {
+            caller: Caller {
+                user_id: user.id,
+                grants,
+                token_scopes: None,
+                client_addr,
+            },
+            csrf: session.csrf_token,
+            lang,
+            name: user.name,
+            phone: user.phone,
+        })
+    }
+}
+
+/// A `?done=` notice after a redirect, in the reader's language.
+pub fn done_notice(done: Option<&str>, lang: Lang) -> Option<String> {
+    let (zh, en) = match done? {
+        "submitted" => (
+            "申请已提交，请留意审核进度。",
+            "The application was submitted; follow its progress here.",
+        ),
+        "approve" => ("已审核通过。", "Approved."),
+        "reject" => ("已驳回。", "Rejected."),
+        "return" => ("已退回修改。", "Returned for correction."),
+        "revoke" => ("通行证已撤销。", "The pass was revoked."),
+        "suspend" => ("通行证已暂停。", "The pass was suspended."),
+        "resume" => ("通行证已恢复。", "The pass was resumed."),
+        _ => return None,
+    };
+    Some(match lang {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    })
+}
