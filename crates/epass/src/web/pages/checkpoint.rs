@@ -1,7 +1,8 @@
-//! The checkpoint officer's page: take a photo of the QR code (the phone opens its camera) or
-//! type the pass number; the server reads the code, checks it with the same action as
-//! `POST /api/v1/checks` (so the check is recorded), and answers full-screen: green for valid,
-//! red for not, amber when it cannot be decided.
+//! The checkpoint officer's page: scan with the camera (a small script, where the browser has
+//! BarcodeDetector), take a photo of the QR code (the phone opens its camera) or type the pass
+//! number. The server reads the photo, checks with the same action as `POST /api/v1/checks` (so
+//! the check is recorded), and answers full-screen: green for valid, red for not, amber when it
+//! cannot be decided.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -109,7 +110,11 @@ pub async fn check(
         checked_at: None,
         client_ref: None,
     };
-    if let Some(photo) = photo {
+    let scanned = text_of(&parts, "text");
+    if !scanned.is_empty() {
+        // Read by the page's scanning script from the camera.
+        input.text = Some(scanned);
+    } else if let Some(photo) = photo {
         // Decoding a phone photo takes tens of milliseconds of CPU: off the async workers.
         let found = tokio::task::spawn_blocking(move || epass_credential::qr::decode_image(&photo))
             .await

@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(PHOTO_LIMIT)),
         )
         .route("/static/app.css", get(session::stylesheet))
+        .route("/static/check.js", get(session::check_script))
         .layer(middleware::from_fn(remember_lang))
 }
 

@@ -249,3 +249,15 @@ pub async fn stylesheet() -> Response {
     )
         .into_response()
 }
+
+/// The checkpoint page's scanning script (an enhancement; the page works without it).
+pub async fn check_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../static/check.js"),
+    )
+        .into_response()
+}

@@ -239,6 +239,28 @@ async fn a_driver_invited_by_code_gets_a_pass_in_the_browser_that_checks_green_t
     assert!(text.contains("撤销"), "{text}");
     assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 2);
 
+    // What the page's camera script sends (the QR text in the photo form): the same answer.
+    let credential = app
+        .get(&format!("/api/v1/passes/{pass_id}"), Auth::Session(&driver))
+        .await
+        .body["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.goto(&app.url("/check")).await;
+    b.script(&format!(
+        "document.getElementById('scanned-text').value = {};",
+        serde_json::to_string(&credential).unwrap()
+    ))
+    .await;
+    b.click("#photo-submit").await;
+    let verdict = b.find("#verdict").await;
+    assert_eq!(
+        b.attribute(&verdict, "data-class").await.as_deref(),
+        Some("red")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 3);
+
     // A typed pass number gives the same answer.
     b.goto(&app.url("/check")).await;
     b.fill("#pass-number", &number).await;
@@ -249,5 +271,5 @@ async fn a_driver_invited_by_code_gets_a_pass_in_the_browser_that_checks_green_t
         Some("red")
     );
     b.screenshot("officer-typed-number").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 4);
 }
