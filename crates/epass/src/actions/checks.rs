@@ -346,7 +346,10 @@ async fn evaluate(
     // Claims are present only when the signature verified.
     let (pass, logged) = match &outcome.claims {
         Some(c) => match trails::pass_for_check(db.pool(), &c.pass_number).await? {
-            Some((pass, logged)) => (Some(pass), logged.is_some()),
+            Some((pass, logged)) => {
+                let recorded = logged.is_some() && as_recorded(c, &pass);
+                (Some(pass), recorded)
+            }
             None => (None, false),
         },
         None => (None, true),
@@ -368,6 +371,31 @@ async fn evaluate(
         (_, v) => v,
     };
     Ok((Answer::Verdict(verdict), outcome.claims, pass))
+}
+
+/// Whether a verified credential is the one recorded for its pass number, or an earlier
+/// signing of it (an extension re-signs with a later end): the same holder, vehicle, places,
+/// hours and start, ending no later. A credential signed with the issuer's key that reuses a
+/// logged number but changes any of those was never issued.
+fn as_recorded(scanned: &Claims, pass: &passes::Pass) -> bool {
+    let Some(stored) = epass_credential::read_claims_unverified(&pass.credential) else {
+        return false;
+    };
+    scanned.kind == stored.kind
+        && scanned.issuer == stored.issuer
+        && scanned.holder_name == stored.holder_name
+        && scanned.masked_id == stored.masked_id
+        && scanned.plate == stored.plate
+        && scanned.vehicle_type == stored.vehicle_type
+        && scanned.holder_category == stored.holder_category
+        && scanned.zones == stored.zones
+        && scanned.road_sections == stored.road_sections
+        && scanned.time_windows == stored.time_windows
+        && scanned.status_index == stored.status_index
+        && scanned.freight == stored.freight
+        && scanned.licence == stored.licence
+        && scanned.not_before == stored.not_before
+        && scanned.expires <= stored.expires
 }
 
 /// A credential to verify without recording a check (a relying party, or anyone logged in).

@@ -633,3 +633,71 @@ async fn only_supervisors_and_system_admins_of_the_passs_authority_see_its_trail
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
 }
+
+#[tokio::test]
+async fn a_credential_signed_for_a_logged_number_but_changed_is_not_in_log_and_an_extended_passs_earlier_one_still_checks()
+ {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let issued = crate::flows::issue(&app, &s, "蒙K12345", 0, 3).await;
+    let pass = epass::store::passes::get(app.db().pool(), issued["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    let mut application = epass::store::applications::get(app.db().pool(), pass.application_id)
+        .await
+        .unwrap();
+    let pt = epass::store::pass_types::get(app.db().pool(), application.pass_type_id)
+        .await
+        .unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let issuer = epass::actions::issuance::Issuer::load(
+        &mut tx,
+        &app.state.pii,
+        s.world.region_a.id,
+        pt.kind,
+    )
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    let sign = |application: &epass::store::applications::Application, until: i64| {
+        issuer
+            .sign(
+                application,
+                &pt,
+                &pass.pass_number,
+                pass.status_index,
+                until,
+                Vec::new(),
+            )
+            .unwrap()
+            .1
+    };
+    // The logged number, signed with the real key, for thirty days more than was issued.
+    let longer = sign(&application, pass.valid_until + 30 * 86_400_000);
+    let reply = check(&app, &s, json!({ "text": longer })).await;
+    assert_eq!(reply["code"], "not_in_log", "{reply}");
+    // The logged number for another vehicle.
+    application.plate = Some("蒙K99999".into());
+    let other_vehicle = sign(&application, pass.valid_until);
+    let reply = check(&app, &s, json!({ "text": other_vehicle })).await;
+    assert_eq!(reply["code"], "not_in_log", "{reply}");
+    // After a genuine extension, the credential issued first still checks valid, as does the
+    // new one.
+    let id = issued["id"].as_i64().unwrap();
+    let extended = app
+        .post(
+            &format!("/api/v1/passes/{id}/extend"),
+            Auth::Session(&s.authority_reviewer),
+            json!({ "days": 5, "reason": "任务延期 / task extended" }),
+        )
+        .await;
+    assert_eq!(extended.status, 200, "{}", extended.body);
+    let first = check(&app, &s, json!({ "text": issued["credential"] })).await;
+    assert_eq!(first["code"], "valid", "{first}");
+    let now = epass::store::passes::get(app.db().pool(), id)
+        .await
+        .unwrap();
+    assert_ne!(now.credential, pass.credential);
+    let second = check(&app, &s, json!({ "text": now.credential })).await;
+    assert_eq!(second["code"], "valid", "{second}");
+}
