@@ -28,6 +28,7 @@ pub mod review;
 pub mod tokens;
 pub mod trail_bundle;
 pub mod trails;
+pub mod truck_restrictions;
 pub mod users;
 pub mod zones;
 

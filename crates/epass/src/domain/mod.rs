@@ -8,4 +8,5 @@ pub mod ids;
 pub mod pass_type;
 pub mod roles;
 pub mod seed_pass_types;
+pub mod trucks;
 pub mod zones;

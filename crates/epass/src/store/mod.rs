@@ -25,6 +25,7 @@ pub mod rounds;
 pub mod sessions;
 pub mod tokens;
 pub mod trails;
+pub mod truck_restrictions;
 pub mod users;
 pub mod vehicle_claims;
 pub mod zones;

@@ -268,6 +268,26 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/truck-restrictions/lookup",
+        access: Access::Public,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/truck-restrictions",
+        access: Access::Public,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/truck-restrictions",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/truck-restrictions/versions",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/checkpoints",
         access: Access::ScopedList(&[
             Role::OrgAdmin,
@@ -846,6 +866,21 @@ async fn call(
                 authority_of(&target.org)
             ),
             Some(json!({ "type": "FeatureCollection", "features": [zone_feature()] })),
+        ),
+        ("POST", "/api/v1/truck-restrictions") => {
+            let doc = epass::demo_trucks::document();
+            (
+                route.path.to_owned(),
+                Some(json!({ "city": authority_of(&target.org).to_string(),
+                    "areas": doc["areas"], "rules": doc["rules"] })),
+            )
+        }
+        ("GET", "/api/v1/truck-restrictions/versions") => (
+            format!(
+                "/api/v1/truck-restrictions/versions?city={}",
+                authority_of(&target.org)
+            ),
+            None,
         ),
         ("GET", "/api/v1/checkpoints") => {
             checkpoint_in(app, &target.org).await;

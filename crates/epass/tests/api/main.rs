@@ -33,5 +33,6 @@ mod registry_config;
 mod resubmit;
 mod store;
 mod trails;
+mod truck_restrictions;
 mod world;
 mod zones;

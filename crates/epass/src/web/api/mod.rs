@@ -17,6 +17,7 @@ pub mod passes;
 pub mod reviews;
 pub mod tokens;
 pub mod trails;
+pub mod truck_restrictions;
 pub mod users;
 pub mod verify;
 pub mod zones;
@@ -133,6 +134,10 @@ impl<T> Page<T> {
         zones::update,
         zones::retire,
         zones::import,
+        truck_restrictions::lookup,
+        truck_restrictions::current,
+        truck_restrictions::publish,
+        truck_restrictions::versions,
         checkpoints::list,
         checkpoints::create,
         checkpoints::retire,
@@ -264,6 +269,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/zones/import",
             post(zones::import).layer(axum::extract::DefaultBodyLimit::max(8 << 20)),
+        )
+        .route(
+            "/truck-restrictions",
+            get(truck_restrictions::current).post(truck_restrictions::publish),
+        )
+        .route("/truck-restrictions/lookup", get(truck_restrictions::lookup))
+        .route(
+            "/truck-restrictions/versions",
+            get(truck_restrictions::versions),
         )
         .route(
             "/checkpoints",

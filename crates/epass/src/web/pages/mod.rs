@@ -11,6 +11,7 @@ mod multipart;
 mod pass;
 mod review;
 mod session;
+mod trucks;
 
 use askama::Template;
 use axum::Router;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
                 .post(checkpoint::check)
                 .layer(DefaultBodyLimit::max(PHOTO_LIMIT)),
         )
+        .route("/trucks/lookup", get(trucks::lookup))
         .route("/static/app.css", get(session::stylesheet))
         .route("/static/check.js", get(session::check_script))
         .layer(middleware::from_fn(remember_lang))
