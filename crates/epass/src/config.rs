@@ -39,8 +39,10 @@ use serde::Deserialize;
 
 mod alerts;
 mod services;
+mod statistics;
 pub use alerts::AlertConfig;
 pub use services::{PdfConfig, RegistryConfig, RegistrySourceKind};
+pub use statistics::StatisticsConfig;
 
 /// Everything the service needs to start.
 #[derive(Clone, Debug, Deserialize)]
@@ -68,6 +70,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Alerts for supervisors (see `config::alerts` for the keys).
     pub alerts: AlertConfig,
+    /// The dashboard's statistics (`[statistics] interval_s`, see `config::statistics`).
+    pub statistics: StatisticsConfig,
 }
 
 /// The tamper-evident audit log.
@@ -179,6 +183,7 @@ impl Default for Config {
             documents: DocumentsConfig::default(),
             log: LogConfig::default(),
             alerts: AlertConfig::default(),
+            statistics: StatisticsConfig::default(),
         }
     }
 }
@@ -321,6 +326,7 @@ impl Config {
         services::apply_env(&mut self.pdf, &mut self.registry, &get)?;
         self.apply_documents_env(&get)?;
         alerts::apply_env(&mut self.alerts, &get)?;
+        statistics::apply_env(&mut self.statistics, &get)?;
         Ok(())
     }
 

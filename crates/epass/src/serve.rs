@@ -37,6 +37,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let owed_sweeper = spawn_owed_sweep(state.clone(), stop_rx.clone());
     let tree_heads = spawn_tree_heads(state.clone(), stop_rx.clone());
     let alerts = spawn_alert_scan(state.clone(), stop_rx.clone());
+    let statistics = spawn_statistics(state.clone(), stop_rx.clone());
     let worker = crate::outbox::Worker::from_config(state.db.clone(), &state.config.outbox)
         .map_err(ServeError::Outbox)?
         .spawn(stop_rx);
@@ -52,6 +53,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let _ = owed_sweeper.await;
     let _ = tree_heads.await;
     let _ = alerts.await;
+    let _ = statistics.await;
     tracing::info!("epass stopped");
     Ok(())
 }
@@ -108,6 +110,38 @@ fn spawn_alert_scan(
                                 }
                             }
                             Err(e) => tracing::warn!(error = %e, "cannot scan for alerts"),
+                        }
+                        break;
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
+}
+
+/// Rolls the log's new leaves up into the dashboard's statistics every `[statistics]
+/// interval_s` (see `actions::statistics::roll_up`; safe on several nodes at once), a bounded
+/// batch per transaction until caught up or told to stop.
+fn spawn_statistics(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let seconds = state.config.statistics.interval_s;
+        if seconds == 0 {
+            return;
+        }
+        let batch = crate::actions::statistics::BATCH_LEAVES;
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(seconds));
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    while !*stop.borrow() {
+                        match crate::actions::statistics::roll_up_step(&state.db, batch).await {
+                            Ok(r) if r.leaves == batch => continue,
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "cannot roll up statistics"),
                         }
                         break;
                     }

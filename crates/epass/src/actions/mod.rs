@@ -25,6 +25,7 @@ pub mod passes;
 pub mod printing;
 pub mod resubmit;
 pub mod review;
+pub mod statistics;
 pub mod tokens;
 pub mod trail_bundle;
 pub mod trails;

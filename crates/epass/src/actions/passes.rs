@@ -130,7 +130,9 @@ pub(crate) async fn change_status_in(
         crate::store::vehicle_claims::release_vehicle(tx, pass.id).await?;
     }
     let mut event = actor.event(action, "pass", &pass.pass_number);
-    event.before = Some(serde_json::json!({ "status": pass.status }));
+    event.before = Some(serde_json::json!({
+        "status": pass.status, "valid_until": pass.valid_until,
+    }));
     event.after = Some(serde_json::json!({ "status": to, "reason": reason }));
     audit::insert(tx, &event).await?;
     crate::actions::keys::publish_bundle(tx, pii, actor, &authority).await?;
@@ -218,7 +220,9 @@ async fn extend_in(
             .map_err(crate::actions::issuance::vehicle_conflict)?;
     }
     let mut event = actor.event("pass.extended", "pass", &pass.pass_number);
-    event.before = Some(serde_json::json!({ "valid_until": pass.valid_until }));
+    event.before = Some(serde_json::json!({
+        "valid_until": pass.valid_until, "status": pass.status,
+    }));
     event.after = Some(serde_json::json!({ "valid_until": until, "reason": reason }));
     audit::insert(tx, &event).await?;
     let holder = users::get(&mut **tx, pass.holder_id).await?;

@@ -23,6 +23,7 @@ pub mod passes;
 pub mod registries;
 pub mod rounds;
 pub mod sessions;
+pub mod statistics;
 pub mod tokens;
 pub mod trails;
 pub mod truck_restrictions;

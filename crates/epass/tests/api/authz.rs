@@ -153,6 +153,11 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/statistics",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/log/tree-heads/latest",
         access: Access::AuthorityWide,
     },
@@ -831,6 +836,13 @@ async fn call(
                 })),
             )
         }
+        ("GET", "/api/v1/statistics") => (
+            format!(
+                "/api/v1/statistics?authority={}&by=org",
+                authority_of(&target.org)
+            ),
+            None,
+        ),
         ("GET", "/api/v1/holidays") => (
             format!("/api/v1/holidays?authority={}", authority_of(&target.org)),
             None,

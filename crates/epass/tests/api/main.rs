@@ -31,6 +31,7 @@ mod printing;
 mod registries;
 mod registry_config;
 mod resubmit;
+mod statistics;
 mod store;
 mod trails;
 mod truck_restrictions;

@@ -15,6 +15,7 @@ pub mod pass_pdf;
 pub mod pass_types;
 pub mod passes;
 pub mod reviews;
+pub mod statistics;
 pub mod tokens;
 pub mod trails;
 pub mod truck_restrictions;
@@ -169,6 +170,7 @@ impl<T> Page<T> {
         passes::check_batch,
         passes::extend,
         passes::bulk_extend,
+        statistics::get,
     ),
     components(schemas(crate::web::error::Problem))
 )]
@@ -201,6 +203,7 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}", get(alerts::get_one))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/statistics", get(statistics::get))
         .route("/log/tree-heads/latest", get(log::latest))
         .route("/log/tree-heads", get(log::list).post(log::publish))
         .route("/log/proofs/inclusion", get(log::inclusion))
