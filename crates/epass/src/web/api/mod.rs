@@ -277,7 +277,10 @@ pub fn routes() -> Router<AppState> {
             "/truck-restrictions",
             get(truck_restrictions::current).post(truck_restrictions::publish),
         )
-        .route("/truck-restrictions/lookup", get(truck_restrictions::lookup))
+        .route(
+            "/truck-restrictions/lookup",
+            get(truck_restrictions::lookup),
+        )
         .route(
             "/truck-restrictions/versions",
             get(truck_restrictions::versions),
