@@ -11,6 +11,9 @@ mod multipart;
 mod pass;
 mod review;
 mod session;
+mod supervise;
+mod supervise_alerts;
+mod supervise_dashboard;
 mod trucks;
 
 use askama::Template;
@@ -56,6 +59,14 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(PHOTO_LIMIT)),
         )
         .route("/trucks/lookup", get(trucks::lookup))
+        .route("/supervise", get(supervise::home))
+        .route("/supervise/passes/{id}/trail", get(supervise::pass_trail))
+        .route("/supervise/users/{id}/trail", get(supervise::user_trail))
+        .route("/supervise/alerts", get(supervise_alerts::list))
+        .route(
+            "/supervise/alerts/{id}/acknowledge",
+            post(supervise_alerts::acknowledge),
+        )
         .route("/static/app.css", get(session::stylesheet))
         .route("/static/check.js", get(session::check_script))
         .layer(middleware::from_fn(remember_lang))

@@ -34,6 +34,8 @@ struct PassPage {
     issued: String,
     /// The person may suspend, resume or revoke it.
     manager: bool,
+    /// A supervisor or system administrator: a link to the pass's trail.
+    supervisor: bool,
     csrf: String,
 }
 
@@ -81,6 +83,7 @@ pub async fn show(
         issued: minute(pass.issued_at),
         number: pass.pass_number,
         manager,
+        supervisor: super::supervise::may_supervise(&viewer),
         csrf: viewer.csrf.clone(),
         c,
     })

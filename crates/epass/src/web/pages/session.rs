@@ -32,6 +32,7 @@ struct HomePage {
     roles: Vec<String>,
     reviewer: bool,
     officer: bool,
+    supervisor: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +92,7 @@ pub async fn index(
     render(&HomePage {
         reviewer: c.nav.as_ref().is_some_and(|n| n.reviews),
         officer: viewer.caller.has_role(Role::CheckpointOfficer),
+        supervisor: super::supervise::may_supervise(&viewer),
         name: viewer.name,
         phone: viewer.phone,
         roles,

@@ -1,12 +1,15 @@
 //! The whole journey in a browser: a driver applies with an invitation code on a phone, the
 //! organisation admin approves at level 1 and the authority reviewer at level 2 at their desks,
 //! the driver opens the pass, an officer photographs its QR at the checkpoint and sees green,
-//! the authority revokes the pass, and the officer checks again and sees red.
+//! the authority revokes the pass, and the officer checks again and sees red; the supervisor
+//! finds both checks in the pass's trail.
 
 use serde_json::json;
 
 use super::webdriver::Browser;
 use super::{DESK, PHONE, log_in};
+use epass::domain::roles::Role;
+
 use crate::flows::setting;
 use crate::helpers::{Auth, TestApp, spawn_app};
 use crate::invitations::today_plus;
@@ -16,6 +19,7 @@ const DRIVER: &str = "13900000021";
 const ORG_ADMIN: &str = "13900000002";
 const AUTHORITY: &str = "13900000003";
 const OFFICER: &str = "13900000004";
+const SUPERVISOR: &str = "13900000031";
 
 /// Files a request for A1 with preset road sections, category and hours, approved by the
 /// authority; returns the printed code.
@@ -272,4 +276,54 @@ async fn a_driver_invited_by_code_gets_a_pass_in_the_browser_that_checks_green_t
     );
     b.screenshot("officer-typed-number").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM checks").await, 4);
+
+    // The supervisor, at a desk, finds the pass's trail by its number: both checks are in it,
+    // the green one before the revocation and the red ones after, in the log's order.
+    world::user(&app, SUPERVISOR, &s.world.region_a, &[Role::Supervisor]).await;
+    b.set_window_size(DESK.0, DESK.1).await;
+    log_in(&b, &app, SUPERVISOR, PASSWORD).await;
+    b.click("#to-supervise").await;
+    b.wait_for_path("/supervise").await;
+    b.fill("#search-pass", &number).await;
+    b.screenshot("supervisor-search").await;
+    b.submit(
+        "#search-pass-submit",
+        &format!("/supervise/passes/{pass_id}/trail"),
+    )
+    .await;
+    assert_eq!(b.text("#trail-number").await, number);
+    assert_eq!(b.text("#trail-checks").await, "4");
+    let green = b.find_all("#trail tr.check-line.green").await;
+    let red = b.find_all("#trail tr.check-line.red").await;
+    assert_eq!(
+        (green.len(), red.len()),
+        (1, 3),
+        "one green check, three red"
+    );
+    let trail = b.text("#trail").await;
+    assert!(trail.contains("有效（绿）"), "{trail}");
+    assert!(trail.contains("已撤销（红）"), "{trail}");
+    let (first_green, revoked, first_red) = (
+        trail.find("有效（绿）").unwrap_or(usize::MAX),
+        trail.find("撤销通行证").unwrap_or(usize::MAX),
+        trail.find("已撤销（红）").unwrap_or(usize::MAX),
+    );
+    assert!(
+        first_green < revoked && revoked < first_red,
+        "green check, revocation, red check in order: {trail}"
+    );
+    let csv = b.find("#trail-csv").await;
+    assert_eq!(
+        b.attribute(&csv, "href").await.unwrap_or_default(),
+        format!("/api/v1/passes/{pass_id}/trail?format=csv")
+    );
+    b.script("document.querySelector('#trail tr.check-line').scrollIntoView({block: 'center'}); return true;")
+        .await;
+    b.screenshot("supervisor-pass-trail").await;
+    b.goto(&app.url(&format!("/supervise/passes/{pass_id}/trail?lang=en")))
+        .await;
+    assert!(b.text("#trail").await.contains("Revoked (red)"));
+    b.script("document.querySelector('#trail tr.check-line.red').scrollIntoView({block: 'center'}); return true;")
+        .await;
+    b.screenshot("supervisor-pass-trail-en").await;
 }

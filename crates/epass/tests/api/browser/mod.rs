@@ -4,6 +4,7 @@
 mod journey;
 mod language;
 mod rejection;
+mod supervise;
 pub mod webdriver;
 
 use webdriver::Browser;
