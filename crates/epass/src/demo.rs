@@ -110,7 +110,7 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
     )
     .await?;
     crate::demo_freight::seed(state, &hq, &weihai).await?;
-    crate::demo_trucks::seed(&state.db, &actor, &hq).await?;
+    crate::demo_trucks::seed(&state.db, &state.pii, &actor, &hq).await?;
     println!(
         "Applicants can also log in with a one-time code; with the default log sender the code \
          is printed in the server log.\n"

@@ -6,7 +6,9 @@
 use serde_json::json;
 
 use crate::actions::truck_restrictions::{self, PublishInput};
-use crate::actions::{ActionResult, Actor};
+use crate::actions::zones::{self, ImportOutcome};
+use crate::actions::{ActionError, ActionResult, Actor};
+use crate::pii::PiiKeys;
 use crate::store::Db;
 use crate::store::orgs::Org;
 
@@ -40,13 +42,42 @@ pub fn document() -> serde_json::Value {
     })
 }
 
-/// Publishes the demo restrictions of `city`, in force from now.
-pub async fn seed(db: &Db, actor: &Actor, city: &Org) -> ActionResult<()> {
+/// Publishes the demo restrictions of `city`, in force from now. Their two areas are first
+/// added to the city's zones table, and the restriction document names them by those ids, so a
+/// truck code application can ask for them and its credential carries them
+/// (`actions::truck_codes`).
+pub async fn seed(db: &Db, pii: &PiiKeys, actor: &Actor, city: &Org) -> ActionResult<()> {
+    let mut doc = document();
+    let mut features = doc["areas"]["features"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for f in &mut features {
+        if let Some(props) = f["properties"].as_object_mut() {
+            props.remove("id");
+        }
+    }
+    let import = json!({ "type": "FeatureCollection", "features": features });
+    let created = match zones::import_as(db, pii, actor, city, &import).await? {
+        ImportOutcome::Imported(done) => done.created,
+        ImportOutcome::Rejected(errors) => {
+            return Err(ActionError::Internal(format!(
+                "demo truck areas refused: {errors:?}"
+            )));
+        }
+    };
+    let (Some(ring), Some(g210)) = (created.first(), created.get(1)) else {
+        return Err(ActionError::Internal("demo truck areas not created".into()));
+    };
+    doc["areas"]["features"][0]["properties"]["id"] = json!(ring);
+    doc["areas"]["features"][1]["properties"]["id"] = json!(g210);
+    doc["rules"][0]["areas"] = json!([ring]);
+    doc["rules"][1]["areas"] = json!([g210]);
     let input = PublishInput {
         city: city.division_code.clone(),
         effective_from: None,
         note: Some("演示数据 / demo data".into()),
-        document: document(),
+        document: doc,
     };
     truck_restrictions::publish_as(db, actor, city, &input).await?;
     println!(

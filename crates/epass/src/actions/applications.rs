@@ -185,7 +185,9 @@ pub(crate) fn require_open(pt: &PassType, agreed: bool, now: i64) -> ActionResul
 
 /// Checks a form against its pass type (fields, period, holder, eligibility), seals the ID
 /// number and dates the first level and the promise. `within` bounds the period (an invitation's).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn prepare(
+    db: &Db,
     pii: &PiiKeys,
     registry: &dyn RegistrySource,
     pt: &PassType,
@@ -208,6 +210,9 @@ pub(crate) async fn prepare(
             "有效期须在申报单的有效期之内。",
             "The period must lie within the pass request's period.",
         ));
+    }
+    if pt.kind == epass_credential::Kind::TruckEntry {
+        super::truck_codes::check(db, pt, calendar, &form, (from, until), now).await?;
     }
     let holder_name = holder_name(&form).ok_or_else(|| {
         ActionError::invalid_msg(
@@ -258,7 +263,7 @@ pub async fn submit(
     require_open(&pt, input.agreed, now)?;
     let applicant = users::get(db.pool(), caller.user_id).await?;
     let calendar = crate::actions::pass_types::calendar(db, pt.authority_id).await?;
-    let prepared = prepare(pii, registry, &pt, &calendar, &input.values, None, now).await?;
+    let prepared = prepare(db, pii, registry, &pt, &calendar, &input.values, None, now).await?;
 
     let mut tx = db.begin().await?;
     let app = applications::insert(

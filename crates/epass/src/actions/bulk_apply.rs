@@ -284,7 +284,7 @@ pub async fn bulk_apply(
             .filter(|(_, v)| !v.trim().is_empty())
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.trim().to_owned())))
             .collect();
-        match prepare(pii, registry, &pt, &calendar, &values, None, now).await {
+        match prepare(db, pii, registry, &pt, &calendar, &values, None, now).await {
             Ok(p) => {
                 if let Some(plate) = &p.plate {
                     let seen = vehicles.entry(plate.clone()).or_default();

@@ -80,7 +80,8 @@ fn claims(
         holder_name: app.holder_name.clone(),
         masked_id: app.holder_id_masked.clone(),
         plate: app.plate.clone(),
-        vehicle_type: form_text(form, "vehicle_type"),
+        // A truck code names the restriction class of its vehicle.
+        vehicle_type: form_text(form, "vehicle_type").or_else(|| form_text(form, "vehicle_class")),
         holder_category: None,
         zones: form_ids(form, "zones"),
         road_sections: form_ids(form, "road_sections"),

@@ -200,7 +200,7 @@ pub async fn apply(
     let calendar = crate::actions::pass_types::calendar(db, pt.authority_id).await?;
     let values = values_for(&req, &pt.definition, &input.values);
     let within = Some((req.valid_from, req.valid_until));
-    let prepared = prepare(pii, registry, &pt, &calendar, &values, within, now).await?;
+    let prepared = prepare(db, pii, registry, &pt, &calendar, &values, within, now).await?;
 
     let mut tx = db.begin().await?;
     if !invitations::take_place(&mut tx, req.id, now_ms()).await? {

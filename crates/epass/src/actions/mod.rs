@@ -29,6 +29,7 @@ pub mod statistics;
 pub mod tokens;
 pub mod trail_bundle;
 pub mod trails;
+pub mod truck_codes;
 pub mod truck_restrictions;
 pub mod users;
 pub mod zones;

@@ -54,7 +54,7 @@ pub async fn resubmit(
         None => (input.values.clone(), None),
     };
     let calendar = crate::actions::pass_types::calendar(db, pt.authority_id).await?;
-    let p = prepare(pii, registry, &pt, &calendar, &values, within, now).await?;
+    let p = prepare(db, pii, registry, &pt, &calendar, &values, within, now).await?;
 
     let mut tx = db.begin().await?;
     // Two resubmissions of one round: the round's key lets only one keep its history.

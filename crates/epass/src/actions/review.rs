@@ -35,7 +35,8 @@ impl Verb {
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 pub struct DecisionInput {
     pub action: Verb,
-    /// Required to reject, e.g. `documents_missing`, `not_eligible`, `false_information`.
+    /// Required to reject, optional to return, e.g. `documents_missing`, `not_eligible`,
+    /// `false_information`.
     pub reason_code: Option<String>,
     /// Required to reject or return: what is wrong, for the applicant.
     pub reason_text: Option<String>,
@@ -163,7 +164,14 @@ pub async fn decide_owing(
     }
     let (reason_code, reason_text) = match input.action {
         Verb::Approve => (None, input.reason_text.as_deref()),
-        Verb::Return => (None, Some(reason(&input.reason_text, "reason_text")?)),
+        Verb::Return => {
+            // A return may name its reason code too, for the applicant to correct.
+            let code = match input.reason_code.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(_) => Some(reason(&input.reason_code, "reason_code")?),
+            };
+            (code, Some(reason(&input.reason_text, "reason_text")?))
+        }
         Verb::Reject => {
             let code = reason(&input.reason_code, "reason_code")?;
             (Some(code), Some(reason(&input.reason_text, "reason_text")?))

@@ -63,6 +63,11 @@ impl Calendar {
         }
     }
 
+    /// The table's entry for `date` (a holiday or a make-up working day), if any.
+    pub fn entry(&self, date: Date) -> Option<DayKind> {
+        self.overrides.get(&date).copied()
+    }
+
     pub fn is_working_day(&self, date: Date) -> bool {
         match self.overrides.get(&date) {
             Some(DayKind::Holiday) => false,

@@ -210,12 +210,16 @@ fn truck_entry() -> Value {
     json!({
         "form": [
             field("plate", "车牌号", "Plate", "plate", true),
+            text("driver_name", "驾驶人姓名", "Driver's name", 30),
             choice("vehicle_class", "车辆类别", "Vehicle class", &[
+                ("mini", "微型货车", "Mini lorry"),
                 ("light", "轻型货车", "Light lorry"),
                 ("medium", "中型货车", "Medium lorry"),
                 ("heavy", "重型货车", "Heavy lorry"),
-                ("hazardous", "危险货物运输车", "Hazardous goods vehicle"),
+                ("dangerous_goods", "危险货物运输车", "Dangerous goods vehicle"),
             ]),
+            json!({ "key": "gross_weight_kg", "label": t("总质量（千克）", "Gross weight (kg)"),
+                    "type": "number", "required": false, "min": 1, "max": 200000 }),
             field("zones", "通行区域", "Zones", "zones", false),
             field("road_sections", "通行路段", "Road sections", "road_sections", false),
             field("valid_from", "通行日期起", "From", "date", true),

@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime, Weekday};
 
 use crate::domain::calendar::{DayKind, beijing};
+use crate::domain::pass_type::DailyWindow;
 use crate::domain::zones::{ZoneFeature, ZoneKind};
 use crate::i18n::{Lang, Localized};
 
@@ -773,6 +774,36 @@ impl Moment {
     }
 }
 
+/// "Rule X: zone Y is closed to heavy trucks (over 12000 kg) on workdays 07:00–09:00." — the
+/// first sentence of every explanation of a rule on one area.
+fn rule_head(rule: &Rule, area: &Area, lang: Lang) -> String {
+    let weight = match (rule.over_weight_kg, lang) {
+        (Some(w), Lang::Zh) => format!("（总质量超过 {w} 千克）"),
+        (Some(w), Lang::En) => format!(" (gross weight over {w} kg)"),
+        (None, _) => String::new(),
+    };
+    match lang {
+        Lang::Zh => format!(
+            "规则「{}」：{}「{}」，限{}{}通行，{}。",
+            rule.name(lang),
+            area.kind_label(lang),
+            area.name(lang),
+            rule.classes_text(lang),
+            weight,
+            rule.hours_text(lang)
+        ),
+        Lang::En => format!(
+            "Rule \"{}\": {} \"{}\" is closed to {}{} on {}.",
+            rule.name(lang),
+            area.kind_label(lang),
+            area.name(lang),
+            rule.classes_text(lang),
+            weight,
+            rule.hours_text(lang)
+        ),
+    }
+}
+
 fn finding(rule: &Rule, area: &Area, vehicle: Vehicle, when: &Moment) -> RuleFinding {
     let today = rule.hours_on(when.day);
     let standing = if !rule.classes.is_empty() && !rule.classes.contains(&vehicle.class) {
@@ -787,31 +818,7 @@ fn finding(rule: &Rule, area: &Area, vehicle: Vehicle, when: &Moment) -> RuleFin
         Standing::OutsideHours
     };
     let explain = |lang: Lang| -> String {
-        let weight = match (rule.over_weight_kg, lang) {
-            (Some(w), Lang::Zh) => format!("（总质量超过 {w} 千克）"),
-            (Some(w), Lang::En) => format!(" (gross weight over {w} kg)"),
-            (None, _) => String::new(),
-        };
-        let head = match lang {
-            Lang::Zh => format!(
-                "规则「{}」：{}「{}」，限{}{}通行，{}。",
-                rule.name(lang),
-                area.kind_label(lang),
-                area.name(lang),
-                rule.classes_text(lang),
-                weight,
-                rule.hours_text(lang)
-            ),
-            Lang::En => format!(
-                "Rule \"{}\": {} \"{}\" is closed to {}{} on {}.",
-                rule.name(lang),
-                area.kind_label(lang),
-                area.name(lang),
-                rule.classes_text(lang),
-                weight,
-                rule.hours_text(lang)
-            ),
-        };
+        let head = rule_head(rule, area, lang);
         let moment = when.describe(lang);
         let class = vehicle.class.label(lang);
         let verdict = match (standing, lang) {
@@ -969,6 +976,146 @@ pub fn summary(findings: &[RuleFinding], vehicle: Vehicle, when: &Moment) -> (St
     )
 }
 
+/// How one place asked for in a truck city-entry pass code application stands against the
+/// restrictions in force (see `actions::truck_codes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlaceStanding {
+    /// A rule a pass code lifts stops this vehicle here in some of the hours asked for.
+    Liftable,
+    /// Nothing stops this vehicle here in the hours asked for: a pass code would change
+    /// nothing. Why, rule by rule, in zh and en.
+    Pointless { zh: String, en: String },
+    /// A rule no pass code lifts stops this vehicle here in the hours asked for.
+    NeverGranted { zh: String, en: String },
+}
+
+/// What a truck code application asks for at one place.
+#[derive(Clone, Copy, Debug)]
+pub struct PlaceRequest<'a> {
+    /// The area id (the zones-table id of the zone or road section asked for).
+    pub area_id: u32,
+    pub kind: ZoneKind,
+    /// The place's name (zh, en) for the messages when no restriction area has this id.
+    pub name: (&'a str, &'a str),
+    pub vehicle: Vehicle,
+    /// The daily window asked for.
+    pub window: DailyWindow,
+    /// The day types of the dates asked for.
+    pub days: &'a [DayType],
+}
+
+impl Restrictions {
+    /// Whether asking for `req` makes sense: some rule naming the place concerns the vehicle
+    /// (class and weight) and restricts, on one of the day types asked for, some minute of the
+    /// window asked for. A rule no pass lifts that does so makes the request one never granted.
+    pub fn assess(&self, req: &PlaceRequest<'_>) -> PlaceStanding {
+        let area = self
+            .areas
+            .iter()
+            .find(|a| a.id == req.area_id && a.kind == req.kind);
+        let rules: Vec<&Rule> = match area {
+            Some(a) => self
+                .rules
+                .iter()
+                .filter(|r| r.areas.contains(&a.id))
+                .collect(),
+            None => Vec::new(),
+        };
+        let (Some(area), false) = (area, rules.is_empty()) else {
+            let (zh, en) = req.name;
+            return PlaceStanding::Pointless {
+                zh: format!("「{zh}」不在本市现行的任何货车限行区域或路段内，无需申请通行码。"),
+                en: format!(
+                    "\"{en}\" is in none of the city's truck-restricted zones or road sections in force: no pass code is needed."
+                ),
+            };
+        };
+        let (mut never, mut why) = (Vec::new(), Vec::new());
+        let mut liftable = false;
+        let days_text = |lang: Lang| {
+            req.days
+                .iter()
+                .map(|d| d.label(lang))
+                .collect::<Vec<_>>()
+                .join(pick(lang, "、", ", "))
+        };
+        for rule in rules {
+            let head = (
+                rule_head(rule, area, Lang::Zh),
+                rule_head(rule, area, Lang::En),
+            );
+            let (class_zh, class_en) = (
+                req.vehicle.class.label(Lang::Zh),
+                req.vehicle.class.label(Lang::En),
+            );
+            if !rule.classes.is_empty() && !rule.classes.contains(&req.vehicle.class) {
+                why.push((
+                    format!("{}本规则不涉及{class_zh}。", head.0),
+                    format!("{} This rule does not concern a {class_en}.", head.1),
+                ));
+                continue;
+            }
+            if let (Some(limit), Some(w)) = (rule.over_weight_kg, req.vehicle.weight_kg)
+                && w <= limit
+            {
+                why.push((
+                    format!("{}车辆总质量 {w} 千克未超过 {limit} 千克，本规则不适用。", head.0),
+                    format!(
+                        "{} A gross weight of {w} kg is not over {limit} kg: the rule does not apply.",
+                        head.1
+                    ),
+                ));
+                continue;
+            }
+            let hits = req.days.iter().any(|d| {
+                rule.hours_on(*d)
+                    .iter()
+                    .any(|h| (h.from_min..h.to_min).any(|m| req.window.contains(m)))
+            });
+            if !hits {
+                let w = req.window;
+                why.push((
+                    format!(
+                        "{}申请的时段 {w}（{}）不在限行时段内，可以通行。",
+                        head.0,
+                        days_text(Lang::Zh)
+                    ),
+                    format!(
+                        "{} The hours asked for, {w} on {}, are outside the restricted hours: entry is allowed.",
+                        head.1,
+                        days_text(Lang::En)
+                    ),
+                ));
+            } else if rule.pass_lifts {
+                liftable = true;
+            } else {
+                never.push((
+                    format!("{}此限行不可通过申请通行码解除。", head.0),
+                    format!("{} No pass code lifts this restriction.", head.1),
+                ));
+            }
+        }
+        let join = |list: Vec<(String, String)>| {
+            let (zh, en): (Vec<String>, Vec<String>) = list.into_iter().unzip();
+            (zh.join(""), en.join(" "))
+        };
+        if !never.is_empty() {
+            let (zh, en) = join(never);
+            PlaceStanding::NeverGranted { zh, en }
+        } else if liftable {
+            PlaceStanding::Liftable
+        } else {
+            let (zh, en) = join(why);
+            PlaceStanding::Pointless {
+                zh: format!("{zh}申请的时段内本车在此不受限行，无需申请通行码。"),
+                en: format!(
+                    "{en} Nothing restricts this vehicle here in the hours asked for: no pass code is needed."
+                ),
+            }
+        }
+    }
+}
+
 /// Reads the moment asked about: RFC 3339 (`2026-12-02T08:30:00+08:00`), or a local Beijing
 /// date and time as an HTML `datetime-local` field sends it (`2026-12-02T08:30`).
 pub fn parse_moment(s: &str) -> Option<OffsetDateTime> {
@@ -1012,6 +1159,61 @@ mod tests {
         ] {
             assert_eq!(Hours::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_truck_code_request_is_liftable_pointless_or_never_granted() {
+        let r = Restrictions::parse(&crate::demo_trucks::document()).unwrap();
+        let heavy = Vehicle {
+            class: VehicleClass::Heavy,
+            weight_kg: None,
+        };
+        let ask = |area_id, kind, vehicle, window: &str, days: &[DayType]| {
+            r.assess(&PlaceRequest {
+                area_id,
+                kind,
+                name: ("某地", "somewhere"),
+                vehicle,
+                window: DailyWindow::parse(window).unwrap(),
+                days,
+            })
+        };
+        let (zone, road) = (ZoneKind::Zone, ZoneKind::RoadSection);
+        let workday = [DayType::Workday];
+        assert_eq!(
+            ask(1, zone, heavy, "08:30-10:00", &workday),
+            PlaceStanding::Liftable
+        );
+        // Across midnight into the evening peak.
+        assert_eq!(
+            ask(1, zone, heavy, "18:30-02:00", &workday),
+            PlaceStanding::Liftable
+        );
+        for (id, kind, vehicle, window, days) in [
+            (1, zone, heavy, "09:00-17:00", &workday[..]),
+            (1, zone, heavy, "07:00-09:00", &[DayType::Weekend][..]),
+            (1, road, heavy, "07:00-09:00", &workday[..]),
+            (3, zone, heavy, "07:00-09:00", &workday[..]),
+            (2, road, heavy, "07:00-09:00", &workday[..]),
+        ] {
+            assert!(
+                matches!(
+                    ask(id, kind, vehicle, window, days),
+                    PlaceStanding::Pointless { .. }
+                ),
+                "{id} {window} {days:?}"
+            );
+        }
+        let dangerous = Vehicle {
+            class: VehicleClass::DangerousGoods,
+            weight_kg: None,
+        };
+        let PlaceStanding::NeverGranted { en, .. } =
+            ask(2, road, dangerous, "12:00-13:00", &[DayType::Holiday])
+        else {
+            panic!("dangerous goods on G210 are never granted");
+        };
+        assert!(en.contains("No pass code lifts this restriction"), "{en}");
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod resubmit;
 mod statistics;
 mod store;
 mod trails;
+mod truck_codes;
 mod truck_restrictions;
 mod world;
 mod zones;
