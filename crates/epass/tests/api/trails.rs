@@ -701,3 +701,40 @@ async fn a_credential_signed_for_a_logged_number_but_changed_is_not_in_log_and_a
     let second = check(&app, &s, json!({ "text": now.credential })).await;
     assert_eq!(second["code"], "valid", "{second}");
 }
+
+#[tokio::test]
+async fn a_supervisor_of_the_authority_reads_a_pass_but_cannot_change_it() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let pass = crate::flows::issue(&app, &s, "蒙K12345", 0, 3).await;
+    let id = pass["id"].as_i64().unwrap();
+    world::user(&app, "13900000020", &s.world.region_a, &[Role::Supervisor]).await;
+    world::user(&app, "13900000021", &s.world.region_b, &[Role::Supervisor]).await;
+    world::user(&app, "13900000022", &s.world.a1, &[Role::Supervisor]).await;
+    let supervisor = app.login("13900000020", PASSWORD).await;
+    let other_region = app.login("13900000021", PASSWORD).await;
+    let department = app.login("13900000022", PASSWORD).await;
+    let read = app
+        .get(&format!("/api/v1/passes/{id}"), Auth::Session(&supervisor))
+        .await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["pass_number"], pass["pass_number"]);
+    for who in [&other_region, &department] {
+        let refused = app
+            .get(&format!("/api/v1/passes/{id}"), Auth::Session(who))
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+    }
+    let change = app
+        .post(
+            &format!("/api/v1/passes/{id}/status"),
+            Auth::Session(&supervisor),
+            json!({ "action": "revoke", "reason": "监督 / supervision" }),
+        )
+        .await;
+    assert_eq!(change.status, 403, "{}", change.body);
+    let still = epass::store::passes::get(app.db().pool(), id)
+        .await
+        .unwrap();
+    assert_eq!(still.status, "active");
+}
