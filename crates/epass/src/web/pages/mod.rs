@@ -8,6 +8,7 @@ mod checkpoint;
 mod format;
 mod join;
 mod multipart;
+mod org;
 mod pass;
 mod review;
 mod session;
@@ -48,6 +49,9 @@ pub fn routes() -> Router<AppState> {
         .route("/join/{code}", get(join::join_form).post(join::join))
         .route("/applications", get(applicant::mine))
         .route("/applications/{id}", get(applicant::progress))
+        .route("/org/requests", get(org::list).post(org::file))
+        .route("/org/requests/{id}", get(org::show))
+        .route("/org/requests/{id}/close", post(org::close))
         .route("/passes/{id}", get(pass::show))
         .route("/passes/{id}/status", post(pass::change_status))
         .route("/reviews", get(review::queue))

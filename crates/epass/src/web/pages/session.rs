@@ -33,6 +33,7 @@ struct HomePage {
     reviewer: bool,
     officer: bool,
     supervisor: bool,
+    org_admin: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +94,7 @@ pub async fn index(
         reviewer: c.nav.as_ref().is_some_and(|n| n.reviews),
         officer: viewer.caller.has_role(Role::CheckpointOfficer),
         supervisor: super::supervise::may_supervise(&viewer),
+        org_admin: viewer.caller.has_role(Role::OrgAdmin),
         name: viewer.name,
         phone: viewer.phone,
         roles,

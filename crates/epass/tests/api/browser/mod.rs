@@ -3,6 +3,7 @@
 
 mod journey;
 mod language;
+mod org;
 mod rejection;
 mod supervise;
 pub mod webdriver;
