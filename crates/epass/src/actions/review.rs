@@ -246,6 +246,11 @@ pub async fn decide_owing(
         })),
     }));
     audit::insert(&mut tx, &event).await?;
+    // A rejected invited application frees its place for another driver.
+    if let (Verb::Reject, Some(request)) = (input.action, app.request_id) {
+        crate::store::invitations::give_back_places(&mut tx, request, 1, crate::store::now_ms())
+            .await?;
+    }
 
     let applicant = users::get(&mut *tx, app.applicant_id).await?;
     let pass = if status == "issued" {

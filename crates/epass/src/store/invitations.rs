@@ -205,6 +205,21 @@ pub async fn take_place(tx: &mut Tx, id: i64, now: i64) -> StoreResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Gives back `n` places of a request (its invited applications were rejected), in the
+/// caller's transaction; never below zero.
+pub async fn give_back_places(tx: &mut Tx, id: i64, n: i64, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE pass_requests SET places_used = CASE WHEN places_used > $1 \
+         THEN places_used - $1 ELSE 0 END, updated_at = $2 WHERE id = $3",
+    )
+    .bind(n)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Requests filed by organisations in any of the subtrees, optionally of one status, by
 /// ascending id after `after_id`.
 pub async fn list_in_subtrees(

@@ -506,3 +506,53 @@ async fn a_rejected_request_gets_no_code_and_the_admin_is_told_why() {
     assert_eq!(bad_preset.status, 422, "{}", bad_preset.body);
     assert_eq!(bad_preset.body["errors"][0]["key"], "holder_category");
 }
+
+#[tokio::test]
+async fn a_rejected_invited_application_gives_its_place_back_singly_or_in_bulk() {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let (_, code) = approved(&app, &s, 2).await;
+    let mut drivers = Vec::new();
+    for n in 0..4 {
+        let phone = world::phone(400 + n);
+        world::user(&app, &phone, &s.world.a2, &[]).await;
+        drivers.push(app.session(&phone, PASSWORD).await);
+    }
+    let first = join(&app, &drivers[0], &code, "蒙K12345").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let second = join(&app, &drivers[1], &code, "蒙K12345").await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let full = join(&app, &drivers[2], &code, "蒙K12345").await;
+    assert_eq!(full.code(), "invitation.used_up", "{}", full.body);
+    // Level 1 is the inviting organisation's: its admin rejects the first one.
+    let reject = json!({ "action": "reject", "reason_code": "not_eligible",
+                         "reason_text": "不符合条件 / not eligible" });
+    let id = first.body["id"].as_i64().unwrap();
+    let decided = app
+        .post(
+            &format!("/api/v1/applications/{id}/decisions"),
+            Auth::Session(&s.org_admin),
+            json!({ "action": "reject", "version": 1, "reason_code": "not_eligible",
+                    "reason_text": "不符合条件 / not eligible" }),
+        )
+        .await;
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    assert_eq!(app.count("SELECT places_used FROM pass_requests").await, 1);
+    let third = join(&app, &drivers[2], &code, "蒙K12345").await;
+    assert_eq!(third.status, 201, "{}", third.body);
+    assert_eq!(
+        join(&app, &drivers[3], &code, "蒙K12345").await.code(),
+        "invitation.used_up"
+    );
+    // A bulk rejection of both gives both places back.
+    let ids = [&second, &third].map(|r| r.body["id"].as_i64().unwrap());
+    let mut body = reject;
+    body["application_ids"] = json!(ids);
+    let bulk = app
+        .post("/api/v1/reviews/bulk", Auth::Session(&s.org_admin), body)
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.body);
+    assert_eq!(app.count("SELECT places_used FROM pass_requests").await, 0);
+    let fourth = join(&app, &drivers[3], &code, "蒙K12345").await;
+    assert_eq!(fourth.status, 201, "{}", fourth.body);
+}

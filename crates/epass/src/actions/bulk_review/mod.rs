@@ -328,6 +328,19 @@ impl Chunk<'_> {
                 StoreError::Conflict => ActionError::Conflict("review.already_decided"),
                 other => other.into(),
             })?;
+        // Rejected invited applications free their places, a statement per request.
+        if matches!(self.action, Verb::Reject) {
+            let mut freed: std::collections::BTreeMap<i64, i64> = Default::default();
+            for (p, _, _) in &done {
+                if let Some(request) = p.app.request_id {
+                    *freed.entry(request).or_default() += 1;
+                }
+            }
+            let now = crate::store::now_ms();
+            for (request, n) in freed {
+                crate::store::invitations::give_back_places(&mut tx, request, n, now).await?;
+            }
+        }
         let actors: Vec<_> = done
             .iter()
             .map(|(p, _, _)| self.caller.actor(Some(p.role)))
