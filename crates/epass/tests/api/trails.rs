@@ -1,7 +1,11 @@
 //! Accountability trails (a pass's, a user's; JSON, CSV, signed bundle checked offline) and
 //! online checks that consult the log (a validly signed pass it never recorded is `not_in_log`).
 
+use epass::actions::issuance::Issuer;
 use epass::domain::roles::Role;
+use epass::store::applications::Application;
+use epass::store::pass_types::PassType;
+use epass::store::passes::Pass;
 use serde_json::{Value, json};
 
 use crate::flows::{Setting, setting};
@@ -14,9 +18,12 @@ async fn supervisor(app: &TestApp, s: &Setting) -> Session {
     app.login("13900000009", PASSWORD).await
 }
 
-/// A credential for pass number `number` (never issued), signed with the authority's real,
-/// current issuer key, from the application of an issued pass.
-async fn forged(app: &TestApp, s: &Setting, issued: &Value, serial: i64) -> (String, String) {
+/// An issued pass, its application and pass type, and its authority's real, current issuer key.
+async fn issuer_of(
+    app: &TestApp,
+    s: &Setting,
+    issued: &Value,
+) -> (Pass, Application, PassType, Issuer) {
     let pass = epass::store::passes::get(app.db().pool(), issued["id"].as_i64().unwrap())
         .await
         .unwrap();
@@ -27,15 +34,17 @@ async fn forged(app: &TestApp, s: &Setting, issued: &Value, serial: i64) -> (Str
         .await
         .unwrap();
     let mut tx = app.db().begin().await.unwrap();
-    let issuer = epass::actions::issuance::Issuer::load(
-        &mut tx,
-        &app.state.pii,
-        s.world.region_a.id,
-        pt.kind,
-    )
-    .await
-    .unwrap();
+    let issuer = Issuer::load(&mut tx, &app.state.pii, s.world.region_a.id, pt.kind)
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
+    (pass, application, pt, issuer)
+}
+
+/// A credential for pass number `number` (never issued), signed with the authority's real,
+/// current issuer key, from the application of an issued pass.
+async fn forged(app: &TestApp, s: &Setting, issued: &Value, serial: i64) -> (String, String) {
+    let (_, application, pt, issuer) = issuer_of(app, s, issued).await;
     let number = epass::actions::issuance::pass_number(&issuer.authority.division_code, serial);
     let (_, text) = issuer
         .sign(
@@ -640,26 +649,8 @@ async fn a_credential_signed_for_a_logged_number_but_changed_is_not_in_log_and_a
     let app = spawn_app().await;
     let s = setting(&app).await;
     let issued = crate::flows::issue(&app, &s, "蒙K12345", 0, 3).await;
-    let pass = epass::store::passes::get(app.db().pool(), issued["id"].as_i64().unwrap())
-        .await
-        .unwrap();
-    let mut application = epass::store::applications::get(app.db().pool(), pass.application_id)
-        .await
-        .unwrap();
-    let pt = epass::store::pass_types::get(app.db().pool(), application.pass_type_id)
-        .await
-        .unwrap();
-    let mut tx = app.db().begin().await.unwrap();
-    let issuer = epass::actions::issuance::Issuer::load(
-        &mut tx,
-        &app.state.pii,
-        s.world.region_a.id,
-        pt.kind,
-    )
-    .await
-    .unwrap();
-    tx.rollback().await.unwrap();
-    let sign = |application: &epass::store::applications::Application, until: i64| {
+    let (pass, mut application, pt, issuer) = issuer_of(&app, &s, &issued).await;
+    let sign = |application: &Application, until: i64| {
         issuer
             .sign(
                 application,

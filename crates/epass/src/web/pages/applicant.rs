@@ -8,6 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::DoneQuery;
+
 use super::format::{self, day, minute};
 use super::{Chrome, Viewer, action_error, done_notice, render};
 use crate::actions::ActionError;
@@ -130,11 +132,6 @@ struct ProgressPage {
     rows: Vec<(String, String)>,
     steps: Vec<Step>,
     pass_id: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /applications/{id}`: the application's progress, as its applicant, reviewers and

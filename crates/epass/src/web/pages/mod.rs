@@ -375,6 +375,12 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
+/// The `?done=` of a page reached by redirect after a change (see [`done_notice`]).
+#[derive(Debug, serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
 /// A `?done=` notice after a redirect, in the reader's language.
 pub fn done_notice(done: Option<&str>, lang: Lang) -> Option<String> {
     let (zh, en) = match done? {

@@ -9,6 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::DoneQuery;
+
 use super::format::{day, last_day, minute};
 use super::{Chrome, Viewer, action_error, render};
 use crate::actions::ActionError;
@@ -117,11 +119,6 @@ struct RequestPage {
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     after: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,6 +8,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::DoneQuery;
+
 use super::format::{self, day, last_day, minute};
 use super::{Chrome, Viewer, action_error, done_notice, render};
 use crate::actions::ActionError;
@@ -37,11 +39,6 @@ struct PassPage {
     /// A supervisor or system administrator: a link to the pass's trail.
     supervisor: bool,
     csrf: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 /// `GET /passes/{id}`: the pass, for its holder and those who manage it.
