@@ -111,6 +111,10 @@ pub async fn seed_if_empty(state: &AppState) -> ActionResult<bool> {
     .await?;
     crate::demo_freight::seed(state, &hq, &weihai).await?;
     crate::demo_trucks::seed(&state.db, &state.pii, &actor, &hq).await?;
+    let driver = crate::store::users::find_by_phone(state.db.pool(), "13800000007")
+        .await?
+        .ok_or(crate::actions::ActionError::NotFound)?;
+    crate::demo_licences::seed(state, &hq, driver.id).await?;
     println!(
         "Applicants can also log in with a one-time code; with the default log sender the code \
          is printed in the server log.\n"

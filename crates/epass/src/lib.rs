@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_applications;
 pub mod demo_freight;
+pub mod demo_licences;
 pub mod demo_trucks;
 pub mod demo_zones;
 pub mod document_store;

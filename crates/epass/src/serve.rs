@@ -38,6 +38,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let tree_heads = spawn_tree_heads(state.clone(), stop_rx.clone());
     let alerts = spawn_alert_scan(state.clone(), stop_rx.clone());
     let statistics = spawn_statistics(state.clone(), stop_rx.clone());
+    let licences = spawn_licence_sync(state.clone(), stop_rx.clone());
     let worker = crate::outbox::Worker::from_config(state.db.clone(), &state.config.outbox)
         .map_err(ServeError::Outbox)?
         .spawn(stop_rx);
@@ -54,6 +55,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let _ = tree_heads.await;
     let _ = alerts.await;
     let _ = statistics.await;
+    let _ = licences.await;
     tracing::info!("epass stopped");
     Ok(())
 }
@@ -166,6 +168,36 @@ fn spawn_bundle_refresh(
                         Ok(0) => {}
                         Ok(n) => tracing::info!(bundles = n, "republished stale bundles"),
                         Err(e) => tracing::warn!(error = %e, "cannot refresh bundles"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    })
+}
+
+/// Every five minutes: every live driving licence against its registry (see
+/// `actions::licences::sync`), so a registry that changed — imported or asked over HTTP —
+/// re-issues, suspends or revokes the licences it concerns.
+fn spawn_licence_sync(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        let link_base = state.config.public_url();
+        let actor = crate::actions::Actor::default();
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    let registry = state.registry.as_ref();
+                    match crate::actions::licences::sync::sync(
+                        &state.db, &state.pii, registry, &link_base, &actor, None,
+                    ).await {
+                        Ok(r) if r.reissued + r.suspended + r.resumed + r.revoked == 0 => {}
+                        Ok(r) => tracing::info!(reissued = r.reissued, suspended = r.suspended,
+                            resumed = r.resumed, revoked = r.revoked, "licences follow the registry"),
+                        Err(e) => tracing::warn!(error = %e, "cannot sync licences"),
                     }
                 }
                 _ = stop.changed() => break,

@@ -27,6 +27,30 @@ fn a_typical_personnel_and_vehicle_pass_fits_in_300_characters() {
 }
 
 #[test]
+fn a_typical_truck_code_and_driving_licence_fit_a_small_qr() {
+    let mut truck = claims_for(Kind::TruckEntry);
+    truck.rules = Some("仅限在许可的区域、路段和时段内通行。".into());
+    let mut licence = claims_for(Kind::DrivingLicence);
+    licence.licence = Some(epass_credential::Licence {
+        classes: "A2 C1".into(),
+        points: 3,
+    });
+    licence.rules = Some("电子驾驶证与纸质驾驶证具有同等效力。".into());
+    for (name, claims) in [("truck code", truck), ("driving licence", licence)] {
+        let text = issue(&claims, &issuer_ed()).expect("issue");
+        let chars = text.chars().count();
+        println!("typical {name}: {chars} chars: {text}");
+        assert!(chars <= 400, "{name}: {chars} chars");
+        #[cfg(feature = "qr")]
+        {
+            let v = epass_credential::qr::qr_version(&text).expect("qr");
+            println!("{name}: QR version at EC level M: {v}");
+            assert!(v <= 12, "{name}: version {v}");
+        }
+    }
+}
+
+#[test]
 fn zlib_does_not_shorten_a_compact_pass_so_the_issuer_picks_the_plain_form() {
     let plain = issue_with(&typical(), &issuer_ed(), Compression::Plain).expect("issue");
     let zlib = issue_with(&typical(), &issuer_ed(), Compression::Zlib).expect("issue");

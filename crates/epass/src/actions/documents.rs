@@ -35,7 +35,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn refused(e: &DocumentError) -> ActionError {
+pub(crate) fn refused(e: &DocumentError) -> ActionError {
     match e {
         DocumentError::UnsupportedType => ActionError::UnsupportedContent {
             code: e.code(),

@@ -1,7 +1,7 @@
 //! Issuance: on final approval the pass gets its number (issuer division code + serial), is
 //! signed with the issuing office's key, holds its vehicle's days, and the holder is told.
 
-use epass_credential::{Approval, Claims, Freight, Kind};
+use epass_credential::{Approval, Claims, Freight, Kind, Licence};
 
 use super::{ActionError, ActionResult, Actor};
 use crate::domain::pass_type::Check;
@@ -93,7 +93,14 @@ fn claims(
         approvals,
         status_index: Some(serial),
         freight,
-        licence: None,
+        // A licence's classes and points are those the registry gave when it was applied for.
+        licence: (pt.kind == Kind::DrivingLicence).then(|| Licence {
+            classes: form_text(form, "classes").unwrap_or_default(),
+            points: form
+                .get("points")
+                .and_then(serde_json::Value::as_u64)
+                .map_or(0, |p| u8::try_from(p).unwrap_or(u8::MAX)),
+        }),
         rules: (!rules.is_empty()).then_some(rules),
     }
 }
@@ -104,6 +111,8 @@ pub struct Issuer {
     pub authority: Org,
     kid: String,
     pair: epass_credential::KeyPair,
+    /// For what issuing a licence changes besides its own pass (an older one revoked).
+    pii: PiiKeys,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -146,6 +155,7 @@ impl Issuer {
             kid: key.kid.clone(),
             pair,
             authority,
+            pii: pii.clone(),
         })
     }
 
@@ -258,6 +268,9 @@ pub async fn issue_one(
         crate::store::vehicle_claims::claim_vehicle(tx, pt.kind.name(), plate, period, pass_id)
             .await
             .map_err(vehicle_conflict)?;
+    }
+    if pt.kind == Kind::DrivingLicence {
+        crate::actions::licences::on_issued(tx, &issuer.pii, actor, app, pass_id).await?;
     }
     audit::insert(tx, &issued_event(actor, app, &number, &kid)).await?;
     let body = issued_message(&number, link_base);

@@ -5,7 +5,8 @@ use epass_credential::{
     Algorithm, BundleContent, IssuerKeyEntry, KeyPair, Kind, PublicKey, Status, StatusList,
 };
 
-use super::{ActionError, ActionResult, Actor};
+use super::{ActionError, ActionResult, Actor, Caller};
+use crate::domain::roles::Role;
 use crate::pii::PiiKeys;
 use crate::store::keys::{self, KeyPurpose, NewKey, StoredKey};
 use crate::store::orgs::{Org, OrgKind};
@@ -194,6 +195,79 @@ pub async fn withdraw(
     publish_bundle(&mut tx, pii, actor, &org).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
+}
+
+/// The authorities whose keys the caller manages: those where they are a system administrator
+/// at the root, by id.
+pub fn managed_authorities(caller: &Caller) -> Vec<i64> {
+    let mut ids: Vec<i64> = caller
+        .paths_for(&[Role::SystemAdmin])
+        .iter()
+        .filter(|p| p.matches('/').count() == 2)
+        .filter_map(|p| p.trim_matches('/').parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The authority, if the caller is its system administrator at the root.
+async fn managed(db: &Db, caller: &Caller, authority_id: i64) -> ActionResult<Org> {
+    caller.require_scope("keys:write")?;
+    let org = authority(db, authority_id).await?;
+    caller.require_any(&[Role::SystemAdmin], &org.path)?;
+    Ok(org)
+}
+
+/// Every key of an authority (no secrets are shown from these), for its system administrator.
+pub async fn list_managed(
+    db: &Db,
+    caller: &Caller,
+    authority_id: i64,
+) -> ActionResult<(Org, Vec<StoredKey>)> {
+    let org = managed(db, caller, authority_id).await?;
+    let stored = keys::for_authority(db.pool(), org.id).await?;
+    Ok((org, stored))
+}
+
+/// [`rotate`], by the authority's system administrator (the same action as the command line).
+pub async fn rotate_by(
+    db: &Db,
+    pii: &PiiKeys,
+    caller: &Caller,
+    authority_id: i64,
+    issuer_code: &str,
+) -> ActionResult<String> {
+    let org = managed(db, caller, authority_id).await?;
+    rotate(
+        db,
+        pii,
+        &caller.actor(Some(Role::SystemAdmin)),
+        org.id,
+        issuer_code,
+    )
+    .await
+}
+
+/// [`withdraw`] of an issuer key, by its authority's system administrator. The root key signs
+/// the bundle that announces a withdrawal, so it is not withdrawn here.
+pub async fn withdraw_by(
+    db: &Db,
+    pii: &PiiKeys,
+    caller: &Caller,
+    kid: &str,
+    reason: &str,
+) -> ActionResult<()> {
+    let key = keys::by_kid(db.pool(), kid).await?;
+    managed(db, caller, key.authority_id).await?;
+    if key.purpose == KeyPurpose::Root {
+        return Err(ActionError::Refused {
+            code: "keys.root_not_withdrawable",
+            zh: "根密钥签署撤回公告，不能在此撤回。",
+            en: "The root key signs the bundle announcing a withdrawal; it cannot be withdrawn here.",
+        });
+    }
+    withdraw(db, pii, &caller.actor(Some(Role::SystemAdmin)), kid, reason).await
 }
 
 /// The issuer entries of an authority's trust list: every issuer key still within its

@@ -149,3 +149,23 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> ActionResult<Org> {
     caller.require_any(&staff, &org.path)?;
     Ok(org)
 }
+
+/// The organisations the caller administers (system administrator), in tree order after
+/// organisation `after` (none for the first page).
+pub async fn tree(
+    db: &Db,
+    caller: &Caller,
+    after: Option<i64>,
+    limit: i64,
+) -> ActionResult<Vec<Org>> {
+    caller.require_scope("orgs:read")?;
+    let paths = caller.paths_for(&[Role::SystemAdmin]);
+    if paths.is_empty() {
+        return Err(ActionError::Forbidden);
+    }
+    let after_path = match after {
+        Some(id) => orgs::get(db.pool(), id).await?.path,
+        None => String::new(),
+    };
+    Ok(orgs::tree_in_subtrees(db.pool(), &paths, &after_path, limit).await?)
+}

@@ -220,6 +220,30 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> ActionResult<PassType> {
     Ok(pt)
 }
 
+/// Roles that read every type of their authority, retired ones included (the configuration
+/// pages); only [`Role::SystemAdmin`] over the authority's root changes them.
+pub const CONFIG_READERS: [Role; 2] = [Role::SystemAdmin, Role::AuthorityReviewer];
+
+/// Every type of an authority, a page at a time, for a system admin or authority reviewer
+/// whose grant lies anywhere in that authority.
+pub async fn list_all(
+    db: &Db,
+    caller: &Caller,
+    authority_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> ActionResult<Vec<PassType>> {
+    let org = authority(db, authority_id).await?;
+    let inside = caller
+        .grants
+        .iter()
+        .any(|g| CONFIG_READERS.contains(&g.role) && g.org_path.starts_with(&org.path));
+    if !inside {
+        return Err(ActionError::Forbidden);
+    }
+    Ok(store::list_for_authority(db.pool(), org.id, after_id, limit).await?)
+}
+
 /// The authority's holiday table (of one year if given); readable by anyone logged in.
 pub async fn list_holidays(
     db: &Db,

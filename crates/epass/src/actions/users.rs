@@ -97,6 +97,38 @@ pub async fn grant_role(
     Ok(())
 }
 
+/// Users of the organisations the caller administers (system administrator), whose phone or
+/// name contains `search` when given, by ascending id after `after`.
+pub async fn list(
+    db: &Db,
+    caller: &Caller,
+    search: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> ActionResult<Vec<User>> {
+    caller.require_scope("users:read")?;
+    let paths = caller.paths_for(&[Role::SystemAdmin]);
+    if paths.is_empty() {
+        return Err(ActionError::Forbidden);
+    }
+    Ok(users::search_in_subtrees(db.pool(), &paths, search, after, limit).await?)
+}
+
+/// A user of an organisation the caller administers, with their role grants.
+pub async fn get_administered(
+    db: &Db,
+    caller: &Caller,
+    user_id: i64,
+) -> ActionResult<(User, Vec<crate::domain::roles::Grant>)> {
+    caller.require_scope("users:read")?;
+    let user = users::get(db.pool(), user_id).await?;
+    let org_id = user.org_id.ok_or(ActionError::Forbidden)?;
+    let org = orgs::get(db.pool(), org_id).await?;
+    caller.require_any(&[Role::SystemAdmin], &org.path)?;
+    let grants = users::grants(db.pool(), user.id).await?;
+    Ok((user, grants))
+}
+
 /// Real-name registration of the caller's own ID number: stored sealed, with a keyed hash.
 pub async fn register_id_number(
     db: &Db,

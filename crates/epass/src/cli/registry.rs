@@ -1,5 +1,7 @@
 //! `epass registry import KIND FILE.csv`: load a registry file into the database, all or
-//! nothing, with a progress bar and a per-line error report.
+//! nothing, with a progress bar and a per-line error report; after a licence import the live
+//! electronic licences follow it at once. `epass registry import-photos DIR`: the licence
+//! registry's stored photos, named by licence number, all or nothing.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -17,6 +19,15 @@ pub enum RegistryCommand {
     /// Import a CSV file (UTF-8, header row) into a registry. If any line is wrong nothing is
     /// written, every mistake is listed (line, column, reason) and the exit status is 1.
     Import(ImportArgs),
+    /// Store the licence registry's photos from a folder: each `<licence number>.jpg` (or
+    /// `.jpeg`, `.png`). Every file is checked first; if any is wrong none is stored.
+    ImportPhotos(PhotoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PhotoArgs {
+    /// The folder of photos.
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +50,52 @@ pub struct ImportArgs {
 pub async fn run(config: Config, command: RegistryCommand) -> Result<(), String> {
     match command {
         RegistryCommand::Import(args) => import(config, args).await,
+        RegistryCommand::ImportPhotos(args) => import_photos(config, args).await,
+    }
+}
+
+async fn import_photos(config: Config, args: PhotoArgs) -> Result<(), String> {
+    let entries = std::fs::read_dir(&args.dir)
+        .map_err(|e| format!("cannot read {}: {e}", args.dir.display()))?;
+    let mut photos = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", args.dir.display()))?
+            .path();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if !matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png")) {
+            continue;
+        }
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        photos.push((stem, bytes));
+    }
+    let state = AppState::new(config).await.map_err(|e| e.to_string())?;
+    let actor = crate::actions::Actor::default();
+    let max = state.config.documents.max_bytes;
+    match crate::actions::licences::photos::import_photos(&state.db, &actor, photos, max)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Ok(n) => {
+            println!("stored {n} licence photos from {}", args.dir.display());
+            Ok(())
+        }
+        Err(errors) => {
+            for e in &errors {
+                println!("{}\t{} / {}", e.name, e.zh, e.en);
+            }
+            Err(format!(
+                "{} photo(s) cannot be stored; nothing was stored",
+                errors.len()
+            ))
+        }
     }
 }
 
@@ -84,7 +141,26 @@ async fn import(config: Config, args: ImportArgs) -> Result<(), String> {
     .await;
     bar.finish_and_clear();
     let report = report.map_err(|e| e.to_string())?;
-    summarise(&report, &file_name, started.elapsed().as_secs_f64())
+    summarise(&report, &file_name, started.elapsed().as_secs_f64())?;
+    if args.kind == RegistryKind::Licences {
+        // Licences already issued follow the new registry now, not at the server's next sync.
+        let link_base = state.config.public_url();
+        let synced = crate::actions::licences::sync::sync(
+            &state.db,
+            &state.pii,
+            state.registry.as_ref(),
+            &link_base,
+            &crate::actions::Actor::default(),
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        println!(
+            "electronic licences: {} checked, {} re-issued, {} suspended, {} resumed, {} revoked",
+            synced.checked, synced.reissued, synced.suspended, synced.resumed, synced.revoked
+        );
+    }
+    Ok(())
 }
 
 fn style(template: &str) -> ProgressStyle {

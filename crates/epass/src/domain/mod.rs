@@ -5,6 +5,7 @@ pub mod documents;
 pub mod eligibility;
 pub mod geo;
 pub mod ids;
+pub mod licences;
 pub mod pass_type;
 pub mod roles;
 pub mod seed_pass_types;

@@ -22,10 +22,13 @@ pub enum Role {
     Supervisor,
     /// The authority's IT staff: users, organisations, pass types, keys.
     SystemAdmin,
+    /// Staff of a relying party (an insurer, a car-rental firm): sees a driving licence's data
+    /// only with its holder's consent code, else only valid or invalid.
+    RelyingParty,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Applicant,
         Role::OrgAdmin,
         Role::Reviewer,
@@ -33,6 +36,7 @@ impl Role {
         Role::CheckpointOfficer,
         Role::Supervisor,
         Role::SystemAdmin,
+        Role::RelyingParty,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +48,7 @@ impl Role {
             Role::CheckpointOfficer => "checkpoint_officer",
             Role::Supervisor => "supervisor",
             Role::SystemAdmin => "system_admin",
+            Role::RelyingParty => "relying_party",
         }
     }
 
@@ -61,6 +66,7 @@ impl Role {
             Role::CheckpointOfficer => "卡口执勤人员",
             Role::Supervisor => "监督人员",
             Role::SystemAdmin => "系统管理员",
+            Role::RelyingParty => "核验单位",
         }
     }
 

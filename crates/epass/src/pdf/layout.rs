@@ -44,7 +44,12 @@ impl<'a, 'f> Page<'a, 'f> {
         }
     }
 
-    fn text(&mut self, x: f32, y: f32, size: f32, colour: (f32, f32, f32), text: &str) {
+    /// The content stream, for what the pass layout does not draw (a licence's photo, bars).
+    pub(super) fn content(&mut self) -> &mut Content {
+        self.content
+    }
+
+    pub(super) fn text(&mut self, x: f32, y: f32, size: f32, colour: (f32, f32, f32), text: &str) {
         let codes = self.glyphs.encode(text);
         self.content
             .set_fill_rgb(colour.0, colour.1, colour.2)
@@ -55,7 +60,7 @@ impl<'a, 'f> Page<'a, 'f> {
             .end_text();
     }
 
-    fn centred(&mut self, y: f32, size: f32, colour: (f32, f32, f32), text: &str) {
+    pub(super) fn centred(&mut self, y: f32, size: f32, colour: (f32, f32, f32), text: &str) {
         let x = (self.width - self.glyphs.width(text, size)) / 2.0;
         self.text(x.max(0.0), y, size, colour, text);
     }
@@ -63,7 +68,7 @@ impl<'a, 'f> Page<'a, 'f> {
     /// Breaks `text` into lines no wider than `width`: between any two Chinese characters, at
     /// spaces in Latin text (a Latin word longer than the line is cut). At most `max` lines;
     /// what does not fit ends the last line with "…".
-    fn wrap(&self, text: &str, size: f32, width: f32, max: usize) -> Vec<String> {
+    pub(super) fn wrap(&self, text: &str, size: f32, width: f32, max: usize) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
         let mut line = String::new();
         for word in split_words(text) {
@@ -103,7 +108,7 @@ impl<'a, 'f> Page<'a, 'f> {
 
     /// Draws wrapped text from baseline `y` down; returns the baseline after the last line.
     #[allow(clippy::too_many_arguments)]
-    fn paragraph(
+    pub(super) fn paragraph(
         &mut self,
         x: f32,
         y: f32,
@@ -124,7 +129,7 @@ impl<'a, 'f> Page<'a, 'f> {
 
     /// Draws the QR modules as filled squares in a `side`-point square with its lower-left
     /// corner at `(x, y)`; runs of dark modules in a row become one rectangle.
-    fn qr(&mut self, x: f32, y: f32, side: f32, modules: &[Vec<bool>]) {
+    pub(super) fn qr(&mut self, x: f32, y: f32, side: f32, modules: &[Vec<bool>]) {
         let n = modules.len().max(1) as f32;
         let m = side / n;
         self.content.set_fill_rgb(0.0, 0.0, 0.0);
@@ -152,7 +157,7 @@ impl<'a, 'f> Page<'a, 'f> {
         self.content.fill_nonzero();
     }
 
-    fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32) {
+    pub(super) fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32) {
         self.content
             .set_stroke_rgb(BLUE.0, BLUE.1, BLUE.2)
             .set_line_width(width)

@@ -3,12 +3,15 @@
 //! Paper and electronic forms are equally valid, so the paper carries everything a checkpoint
 //! officer compares: plate, holder, zones and roads, times, validity, rules and issuer.
 
+pub mod barcode;
 pub mod font;
 mod layout;
+mod licence;
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref};
 
 pub use font::{FontError, FontSource, LoadedFont};
+pub use licence::{LicenceSheet, render_licence};
 
 /// Paper sizes, in points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -245,3 +245,14 @@ pub async fn bundle_at(
         .await?;
     row.map(|r| Ok(r.try_get(0)?)).transpose()
 }
+
+/// The tamper-evident log's signing keys as listed to administrators: `(kid, alg, created_at)`,
+/// newest first.
+pub async fn log_keys_listed(pool: &sqlx::AnyPool) -> StoreResult<Vec<(String, String, i64)>> {
+    sqlx::query("SELECT kid, alg, created_at FROM merkle_log_keys ORDER BY id DESC")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}

@@ -141,6 +141,30 @@ pub async fn list_in_subtrees(
     query.fetch_all(pool).await?.iter().map(from_row).collect()
 }
 
+/// Organisations inside any of the given subtrees in tree order (by materialised path, so each
+/// comes after its parent), after the one at path `after_path`.
+pub async fn tree_in_subtrees(
+    pool: &sqlx::AnyPool,
+    paths: &[String],
+    after_path: &str,
+    limit: i64,
+) -> StoreResult<Vec<Org>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM orgs WHERE path > $1 AND {} ORDER BY path LIMIT $2",
+        super::subtree_clause("path", paths.len(), 3)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after_path)
+        .bind(limit);
+    for path in paths {
+        query = query.bind(super::subtree_pattern(path));
+    }
+    query.fetch_all(pool).await?.iter().map(from_row).collect()
+}
+
 /// Every authority (root of a tree), by id.
 pub async fn authorities(pool: &sqlx::AnyPool) -> StoreResult<Vec<Org>> {
     let sql = format!("SELECT {COLUMNS} FROM orgs WHERE parent_id IS NULL ORDER BY id");

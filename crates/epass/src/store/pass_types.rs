@@ -187,3 +187,23 @@ pub async fn list_active(pool: &sqlx::AnyPool, filter: &Filter) -> StoreResult<V
         .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Every type of one authority — active, not yet active and retired — by ascending id after
+/// `after_id` (the configuration pages list them all).
+pub async fn list_for_authority(
+    pool: &sqlx::AnyPool,
+    authority_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<PassType>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM pass_types WHERE authority_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(authority_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(from_row).collect()
+}

@@ -114,6 +114,49 @@ pub async fn list_in_subtrees(
     query.fetch_all(pool).await?.iter().map(from_row).collect()
 }
 
+/// Users whose home organisation lies in one of the subtrees and whose phone or name contains
+/// `search` (when given), by ascending id after `after_id`.
+pub async fn search_in_subtrees(
+    pool: &sqlx::AnyPool,
+    paths: &[String],
+    search: Option<&str>,
+    after_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<User>> {
+    let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) else {
+        return list_in_subtrees(pool, paths, after_id, limit).await;
+    };
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id > $1 \
+         AND (u.phone LIKE $3 ESCAPE '\\' OR u.name LIKE $3 ESCAPE '\\') AND {} \
+         ORDER BY u.id LIMIT $2",
+        super::subtree_clause("o.path", paths.len(), 4)
+    );
+    let escaped: String = search
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after_id)
+        .bind(limit)
+        .bind(format!("%{escaped}%"));
+    for path in paths {
+        query = query.bind(super::subtree_pattern(path));
+    }
+    query.fetch_all(pool).await?.iter().map(from_row).collect()
+}
+
 pub async fn grants<'e, E>(executor: E, user_id: i64) -> StoreResult<Vec<Grant>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,

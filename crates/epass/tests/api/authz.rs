@@ -28,6 +28,9 @@ pub enum Access {
     /// Any logged-in user, whatever their roles and organisation: data every user reads
     /// (pass types and holiday tables, of any region, since applicants apply across regions).
     AnyUser,
+    /// These roles, over objects of their own authority whatever the department; another
+    /// region's are refused (the configuration pages show only the viewer's authority's).
+    Authority(&'static [Role]),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +49,54 @@ const STAFF_READERS: &[Role] = &[
 ];
 
 pub const ROUTES: &[Route] = &[
+    // The applicant's pages: registering and applying are the caller's own; any user reads the
+    // pass types open to them; the fleet CSV pages take an organisation admin's grant and file
+    // for the caller's own organisation, whatever authority the type belongs to.
+    Route {
+        method: "GET",
+        path: "/register",
+        access: Access::Own,
+    },
+    Route {
+        method: "POST",
+        path: "/register",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/apply",
+        access: Access::AnyUser,
+    },
+    Route {
+        method: "GET",
+        path: "/apply/{id}",
+        access: Access::AnyUser,
+    },
+    Route {
+        method: "POST",
+        path: "/apply/{id}",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/apply/{id}/csv",
+        access: Access::Roles(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/apply/{id}/csv",
+        access: Access::Roles(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/apply/{id}/template.csv",
+        access: Access::Roles(&[Role::OrgAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/applications/{id}/resubmit",
+        access: Access::Own,
+    },
     Route {
         method: "GET",
         path: "/api/v1/openapi.json",
@@ -313,6 +364,84 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/checkpoints/{id}",
         access: Access::Scoped(&[Role::SystemAdmin]),
     },
+    // The authority's configuration pages: reading them takes a system admin's or an authority
+    // reviewer's grant anywhere in the authority; changing pass types, zones and truck
+    // restrictions takes one over its root (none of the A1 callers), as the API.
+    Route {
+        method: "GET",
+        path: "/config/pass-types",
+        access: Access::Roles(&[Role::SystemAdmin, Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "POST",
+        path: "/config/pass-types",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/config/pass-types/new",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/config/pass-types/{id}",
+        access: Access::Authority(&[Role::SystemAdmin, Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "POST",
+        path: "/config/pass-types/{id}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/config/pass-types/{id}/edit",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/config/pass-types/{id}/retire",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/config/zones",
+        access: Access::Roles(&[Role::SystemAdmin, Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "POST",
+        path: "/config/zones/import",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/config/zones/{id}/retire",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/config/checkpoints",
+        access: Access::Roles(&[Role::SystemAdmin, Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "POST",
+        path: "/config/checkpoints",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/config/checkpoints/{id}/retire",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/config/truck-restrictions",
+        access: Access::Roles(&[Role::SystemAdmin, Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "POST",
+        path: "/config/truck-restrictions",
+        access: Access::AuthorityWide,
+    },
     Route {
         method: "POST",
         path: "/api/v1/applications",
@@ -333,6 +462,33 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/api/v1/reviews/bulk",
         access: Access::Own,
+    },
+    // The reviewers' desk, the authority's pass requests and the officer's checkpoint choice:
+    // pages over the same actions as the API rows above.
+    Route {
+        method: "POST",
+        path: "/reviews/bulk",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/authority/requests",
+        access: Access::Roles(&[Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "GET",
+        path: "/authority/requests/{id}",
+        access: Access::Scoped(&[Role::AuthorityReviewer]),
+    },
+    Route {
+        method: "POST",
+        path: "/authority/requests/{id}/decision",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/check/checkpoint",
+        access: Access::Scoped(&[Role::CheckpointOfficer]),
     },
     Route {
         method: "GET",
@@ -455,6 +611,207 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/verify",
         access: Access::AnyUser,
     },
+    Route {
+        method: "POST",
+        path: "/api/v1/licences",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/licences",
+        access: Access::Own,
+    },
+    Route {
+        // The holder's own licence (the licensing office reads it too: tests/api/licences.rs).
+        method: "GET",
+        path: "/api/v1/licences/{number}",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/licences/issues/{id}/photo",
+        access: Access::Own,
+    },
+    Route {
+        // A clerk of the target's licensing office (its authority), none of the A1 callers.
+        method: "POST",
+        path: "/api/v1/licences/counter",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        // The registry serves the whole authority: its root system administrators only.
+        method: "PUT",
+        path: "/api/v1/licences/registry-photos/{number}",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/licences/sync",
+        access: Access::Roles(&[Role::AuthorityReviewer, Role::SystemAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/licences/{number}/consents",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/consents",
+        access: Access::Own,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/consents/{id}",
+        access: Access::Own,
+    },
+    Route {
+        // Whoever holds the code's relying-party role over its organisation; the code decides
+        // (other party, used, expired, withdrawn: tests/api/licences.rs).
+        method: "POST",
+        path: "/api/v1/consents/view",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/licences",
+        access: Access::Own,
+    },
+    Route {
+        method: "POST",
+        path: "/licences",
+        access: Access::Own,
+    },
+    Route {
+        // The licensing office's counter: authority reviewers (clerks) anywhere in it.
+        method: "GET",
+        path: "/licences/counter",
+        access: Access::Roles(&[Role::AuthorityReviewer]),
+    },
+    Route {
+        // Issuing takes a clerk of the licence type's authority (none of the A1 callers).
+        method: "POST",
+        path: "/licences/counter",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/licences/issues/{id}/photo",
+        access: Access::Own,
+    },
+    Route {
+        method: "POST",
+        path: "/licences/consents/{id}/withdraw",
+        access: Access::Own,
+    },
+    Route {
+        // The holder's own licence pages (tests/api/licence_pages.rs).
+        method: "GET",
+        path: "/licences/{number}",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/licences/{number}/pdf",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/licences/{number}/consent",
+        access: Access::Own,
+    },
+    Route {
+        method: "POST",
+        path: "/licences/{number}/consent",
+        access: Access::Own,
+    },
+    Route {
+        method: "GET",
+        path: "/relying-party",
+        access: Access::Roles(&[Role::RelyingParty]),
+    },
+    Route {
+        // The code decides (tests/api/licence_pages.rs), as `POST /api/v1/consents/view`.
+        method: "POST",
+        path: "/relying-party/view",
+        access: Access::Own,
+    },
+    Route {
+        method: "POST",
+        path: "/relying-party/verify",
+        access: Access::Roles(&[Role::RelyingParty]),
+    },
+    Route {
+        method: "GET",
+        path: "/admin/users",
+        access: Access::ScopedList(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/admin/users",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/admin/users/{id}",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/admin/users/{id}/roles",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "GET",
+        path: "/admin/orgs",
+        access: Access::ScopedList(&[Role::SystemAdmin]),
+    },
+    Route {
+        method: "POST",
+        path: "/admin/orgs",
+        access: Access::Scoped(&[Role::SystemAdmin]),
+    },
+    Route {
+        // Keys belong to an authority: its root system administrators only.
+        method: "GET",
+        path: "/admin/keys",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/admin/keys/rotate",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/admin/keys/rotate",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/admin/keys/{kid}/withdraw",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/admin/keys/{kid}/withdraw",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        // The registries serve every authority: root system administrators only.
+        method: "GET",
+        path: "/admin/registry-imports",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "POST",
+        path: "/admin/registry-imports",
+        access: Access::AuthorityWide,
+    },
+    Route {
+        method: "GET",
+        path: "/admin/registry-imports/{id}",
+        access: Access::AuthorityWide,
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -512,6 +869,27 @@ fn authority_of(org: &Org) -> i64 {
         .find(|s| !s.is_empty())
         .and_then(|s| s.parse().ok())
         .unwrap()
+}
+
+/// The electronic driving licence pass type of the target's authority.
+async fn licence_type_in(app: &TestApp, org: &Org, n: usize) -> i64 {
+    let seed = epass::domain::seed_pass_types::standard_pass_types().remove(3);
+    let definition =
+        epass::domain::pass_type::PassTypeDefinition::from_value(seed.definition).unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let fields = epass::store::pass_types::PassTypeFields {
+        name_zh: seed.name_zh,
+        name_en: seed.name_en,
+        active_from: 0,
+        definition: &definition,
+    };
+    let code = format!("licence_{n}");
+    let pt =
+        epass::store::pass_types::insert(&mut tx, authority_of(org), &code, seed.kind, &fields)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    pt.id
 }
 
 /// A standard pass type owned by the target's authority.
@@ -743,6 +1121,112 @@ async fn checkpoint_in(app: &TestApp, org: &Org) -> i64 {
     checkpoint.id
 }
 
+/// A configuration page's request against the target: forms posted with the session's CSRF
+/// token, no redirects followed (a change's success is its 303 onwards, counted as 200).
+async fn config_call(
+    app: &TestApp,
+    route: &Route,
+    session: &Session,
+    target: &Fixture,
+    n: usize,
+) -> (u16, Value) {
+    use crate::config_pages::{get_page, post_form, post_multipart};
+    let authority = authority_of(&target.org).to_string();
+    let org = target.org.id.to_string();
+    let confirm = [("confirm", "yes")];
+    let (status, html) = match (route.method, route.path) {
+        ("POST", "/config/pass-types") => {
+            let seed = epass::domain::seed_pass_types::standard_pass_types().remove(1);
+            let (code, definition) = (format!("page_{n}"), seed.definition.to_string());
+            let fields = [
+                ("authority_id", authority.as_str()),
+                ("code", code.as_str()),
+                ("kind", "freight"),
+                ("name_zh", seed.name_zh),
+                ("name_en", seed.name_en),
+                ("definition", definition.as_str()),
+            ];
+            let (status, _, html) = post_form(app, session, route.path, &fields, "zh").await;
+            (status, html)
+        }
+        ("GET", "/config/pass-types/new") => {
+            let path = format!("/config/pass-types/new?authority={authority}");
+            get_page(app, session, &path, "zh").await
+        }
+        ("GET", "/config/pass-types/{id}") => {
+            let path = format!(
+                "/config/pass-types/{}",
+                pass_type_in(app, &target.org, n).await
+            );
+            get_page(app, session, &path, "zh").await
+        }
+        ("GET", "/config/pass-types/{id}/edit") => {
+            let id = pass_type_in(app, &target.org, n).await;
+            get_page(app, session, &format!("/config/pass-types/{id}/edit"), "zh").await
+        }
+        ("POST", "/config/pass-types/{id}") => {
+            let seed = epass::domain::seed_pass_types::standard_pass_types().remove(0);
+            let definition = seed.definition.to_string();
+            let path = format!(
+                "/config/pass-types/{}",
+                pass_type_in(app, &target.org, n).await
+            );
+            let fields = [
+                ("version", "1"),
+                ("name_zh", "改名"),
+                ("name_en", "Renamed"),
+                ("definition", definition.as_str()),
+            ];
+            let (status, _, html) = post_form(app, session, &path, &fields, "zh").await;
+            (status, html)
+        }
+        ("POST", "/config/pass-types/{id}/retire") => {
+            let id = pass_type_in(app, &target.org, n).await;
+            let path = format!("/config/pass-types/{id}/retire");
+            let (status, _, html) = post_form(app, session, &path, &confirm, "zh").await;
+            (status, html)
+        }
+        ("POST", "/config/zones/import") => {
+            let upload = json!({ "type": "FeatureCollection", "features": [zone_feature()] });
+            let upload = upload.to_string();
+            let fields = [("authority", authority.as_str()), ("text", upload.as_str())];
+            let (status, _, html) = post_multipart(app, session, route.path, &fields).await;
+            (status, html)
+        }
+        ("POST", "/config/zones/{id}/retire") => {
+            let path = format!("/config/zones/{}/retire", zone_in(app, &target.org).await);
+            let (status, _, html) = post_form(app, session, &path, &confirm, "zh").await;
+            (status, html)
+        }
+        ("POST", "/config/checkpoints") => {
+            let fields = [
+                ("org_id", org.as_str()),
+                ("name", "新卡口"),
+                ("longitude", "110.0"),
+                ("latitude", "40.4"),
+            ];
+            let (status, _, html) = post_form(app, session, route.path, &fields, "zh").await;
+            (status, html)
+        }
+        ("POST", "/config/checkpoints/{id}/retire") => {
+            let id = checkpoint_in(app, &target.org).await;
+            let path = format!("/config/checkpoints/{id}/retire");
+            let (status, _, html) = post_form(app, session, &path, &confirm, "zh").await;
+            (status, html)
+        }
+        ("POST", "/config/truck-restrictions") => {
+            let doc = epass::demo_trucks::document().to_string();
+            let fields = [("authority", authority.as_str()), ("text", doc.as_str())];
+            let (status, _, html) = post_multipart(app, session, route.path, &fields).await;
+            (status, html)
+        }
+        ("GET", path) => get_page(app, session, path, "zh").await,
+        (method, path) => panic!("no request for the page route {method} {path}"),
+    };
+    let status = if status == 303 { 200 } else { status };
+    (status, Value::String(html))
+}
+
 /// Sends the route's request against the target; returns the status and body.
 async fn call(
     app: &TestApp,
@@ -751,6 +1235,18 @@ async fn call(
     target: &Fixture,
     n: usize,
 ) -> (u16, Value) {
+    if route.path.starts_with("/licences") || route.path.starts_with("/relying-party") {
+        return licence_page_call(app, route, session, target, n).await;
+    }
+    if let Some(reply) = applicant_page_call(app, route, session, target, n).await {
+        return reply;
+    }
+    if let Some(reply) = desk_page_call(app, route, session, target, n).await {
+        return reply;
+    }
+    if route.path.starts_with("/admin/") {
+        return admin_call(app, route, session, target).await;
+    }
     let org = target.org.id;
     let user = target.user_id;
     let (path, body) = match (route.method, route.path) {
@@ -909,6 +1405,9 @@ async fn call(
             ),
             None,
         ),
+        (_, path) if path.starts_with("/config/") => {
+            return config_call(app, route, session, target, n).await;
+        }
         ("GET", "/api/v1/applications/{id}") => (
             format!(
                 "/api/v1/applications/{}",
@@ -1039,6 +1538,18 @@ async fn call(
             ),
             None,
         ),
+        ("POST", "/api/v1/licences/counter") => (
+            route.path.to_owned(),
+            Some(json!({
+                "pass_type_id": licence_type_in(app, &target.org, n).await,
+                "id_number": ID_NUMBERS[n % ID_NUMBERS.len()], "phone": "13900000777",
+                "photo": "registry",
+            })),
+        ),
+        ("PUT", "/api/v1/licences/registry-photos/{number}") => (
+            "/api/v1/licences/registry-photos/150621000001".to_owned(),
+            None,
+        ),
         (_, path) => (path.to_owned(), None),
     };
     let reply = app
@@ -1047,7 +1558,240 @@ async fn call(
     (reply.status, reply.body)
 }
 
+/// The applicant's page routes (see [`applicant_page_call`]).
+fn is_applicant_page(path: &str) -> bool {
+    path.starts_with("/apply") || path == "/register" || path == "/applications/{id}/resubmit"
+}
+
+/// A request to one of the applicant's pages against the target, as a browser sends it (the
+/// fleet file as a multipart form with the session's CSRF token, no redirects followed);
+/// `None` for other routes.
+async fn applicant_page_call(
+    app: &TestApp,
+    route: &Route,
+    session: &Session,
+    target: &Fixture,
+    n: usize,
+) -> Option<(u16, Value)> {
+    use crate::applicant_pages::{page, post_form};
+    if !is_applicant_page(route.path) {
+        return None;
+    }
+    let reply = match (route.method, route.path) {
+        ("GET", "/apply") => page(app, "/apply", session).await,
+        ("GET", path) => {
+            let id = pass_type_in(app, &target.org, n).await;
+            page(app, &path.replace("{id}", &id.to_string()), session).await
+        }
+        ("POST", "/apply/{id}/csv") => {
+            let vehicles = "plate,vehicle_type,owner_name,unresolved_violations,legal_status,updated_at\n\
+                            蒙K12345,小型汽车,张三,0,normal,2026-01-01\n";
+            let origin = epass::registry::Origin {
+                file_name: "vehicles.csv",
+                actor: "test",
+            };
+            epass::registry::import(
+                app.db(),
+                &app.state.pii,
+                epass::registry::RegistryKind::Vehicles,
+                &origin,
+                vehicles.as_bytes(),
+                |_| {},
+            )
+            .await
+            .unwrap();
+            let (from, to) = form_days();
+            let file = format!(
+                "plate,vehicle_type,driver_name,id_number,holder_category,road_sections,daily_window,valid_from,valid_to\n\
+                 蒙K12345,small_car,张三,11010519491231002X,command_staff,1,06:00-22:00,{from},{to}\n"
+            );
+            let id = pass_type_in(app, &target.org, n).await;
+            let path = format!("/apply/{id}/csv");
+            let files = [("file", "fleet.csv", file.into_bytes())];
+            post_form(app, &path, session, &[("agreed", "yes")], &files).await
+        }
+        (method, path) => panic!("no request for the page route {method} {path}"),
+    };
+    let status = if reply.status == 303 {
+        200
+    } else {
+        reply.status
+    };
+    Some((status, Value::String(reply.html)))
+}
+
+/// The page routes of the reviewers' desk, the authority and the checkpoint officer.
+const DESK_PAGES: [&str; 3] = ["/reviews/", "/authority/", "/check/"];
+
+/// A request to one of [`DESK_PAGES`] against the target, as a browser without scripts sends it
+/// (forms with the session's CSRF token, no redirects followed: a change's success is its 303
+/// onwards, counted as 200); `None` for other routes.
+async fn desk_page_call(
+    app: &TestApp,
+    route: &Route,
+    session: &Session,
+    target: &Fixture,
+    n: usize,
+) -> Option<(u16, Value)> {
+    let (path, fields) = match (route.method, route.path) {
+        ("GET", "/authority/requests") => (route.path.to_owned(), Vec::new()),
+        ("GET", "/authority/requests/{id}") => {
+            let id = request_in(app, target, n, false).await.0;
+            (format!("/authority/requests/{id}"), Vec::new())
+        }
+        ("POST", "/authority/requests/{id}/decision") => {
+            let id = request_in(app, target, n, false).await.0;
+            let path = format!("/authority/requests/{id}/decision");
+            (path, vec![("action", "approve".to_owned())])
+        }
+        ("POST", "/check/checkpoint") => {
+            let id = checkpoint_in(app, &target.org).await;
+            (
+                route.path.to_owned(),
+                vec![("checkpoint_id", id.to_string())],
+            )
+        }
+        ("POST", "/reviews/bulk") => {
+            let id = application_in(app, target, n).await;
+            let fields = vec![("action", "approve".to_owned()), ("pick", id.to_string())];
+            (route.path.to_owned(), fields)
+        }
+        _ => return None,
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let request = if route.method == "GET" {
+        client.get(app.url(&path))
+    } else {
+        let mut body = format!("csrf={}", session.csrf);
+        for (k, v) in &fields {
+            body.push_str(&format!("&{k}={v}"));
+        }
+        client
+            .post(app.url(&path))
+            .header("origin", format!("http://{}", app.addr))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    let resp = request
+        .header("cookie", format!("epass_session={}", session.cookie))
+        .send()
+        .await
+        .unwrap();
+    let status = match resp.status().as_u16() {
+        303 => 200,
+        other => other,
+    };
+    Some((status, Value::String(resp.text().await.unwrap())))
+}
+
+/// The system administrator's pages: forms posted with the session's CSRF token, no redirects
+/// followed (a page's success is a 2xx or its 303 onwards).
+async fn admin_call(
+    app: &TestApp,
+    route: &Route,
+    session: &Session,
+    target: &Fixture,
+) -> (u16, Value) {
+    use crate::admin_pages::{form_post, page_get, upload};
+    let org = target.org.id.to_string();
+    let user = target.user_id;
+    let s = Some(session);
+    let reply = match (route.method, route.path) {
+        ("POST", "/admin/users") => {
+            let phone = format!("139{:08}", rand::random::<u32>() % 100_000_000);
+            form_post(
+                app,
+                s,
+                route.path,
+                &[("phone", &phone), ("name", "新用户"), ("org_id", &org)],
+            )
+            .await
+        }
+        ("GET", "/admin/users/{id}") => page_get(app, s, &format!("/admin/users/{user}")).await,
+        ("POST", "/admin/users/{id}/roles") => {
+            let path = format!("/admin/users/{user}/roles");
+            form_post(
+                app,
+                s,
+                &path,
+                &[("role", "checkpoint_officer"), ("org_id", &org)],
+            )
+            .await
+        }
+        ("POST", "/admin/orgs") => {
+            let fields = [
+                ("parent_id", org.as_str()),
+                ("kind", "department"),
+                ("name", "新部门"),
+                ("division_code", "150621"),
+            ];
+            form_post(app, s, route.path, &fields).await
+        }
+        ("GET", "/admin/keys/rotate") => {
+            let path = format!("/admin/keys/rotate?authority={}", authority_of(&target.org));
+            page_get(app, s, &path).await
+        }
+        ("POST", "/admin/keys/rotate") => {
+            let authority = authority_of(&target.org).to_string();
+            form_post(
+                app,
+                s,
+                route.path,
+                &[("authority", &authority), ("issuer", "150621")],
+            )
+            .await
+        }
+        ("GET" | "POST", "/admin/keys/{kid}/withdraw") => {
+            let authority = authority_of(&target.org);
+            let actor = epass::actions::Actor::default();
+            epass::actions::keys::ensure_authority_keys(
+                app.db(),
+                &app.state.pii,
+                &actor,
+                authority,
+            )
+            .await
+            .unwrap();
+            let kid = epass::store::keys::for_authority(app.db().pool(), authority)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|k| k.purpose == epass::store::keys::KeyPurpose::Issuer)
+                .unwrap()
+                .kid;
+            let path = format!("/admin/keys/{kid}/withdraw");
+            if route.method == "GET" {
+                page_get(app, s, &path).await
+            } else {
+                form_post(app, s, &path, &[("reason", "测试")]).await
+            }
+        }
+        ("POST", "/admin/registry-imports") => {
+            let csv = "plate,vehicle_type,owner_name,unresolved_violations,legal_status,updated_at\n\
+                       蒙K12345,小型汽车,张三,0,normal,2026-01-01\n";
+            upload(app, session, "vehicles", csv).await
+        }
+        ("GET", "/admin/registry-imports/{id}") => {
+            page_get(app, s, "/admin/registry-imports/1").await
+        }
+        ("GET", path) => page_get(app, s, path).await,
+        (method, path) => panic!("no request for the page route {method} {path}"),
+    };
+    let status = if reply.status == 303 {
+        200
+    } else {
+        reply.status
+    };
+    (status, Value::String(reply.html))
+}
+
 fn listed(body: &Value, key: &str, id: i64) -> bool {
+    if let Some(html) = body.as_str() {
+        return html.contains(&format!("id=\"{key}-{id}\""));
+    }
     body["items"]
         .as_array()
         .is_some_and(|items| items.iter().any(|i| i[key].as_i64() == Some(id)))
@@ -1080,6 +1824,7 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
         | Access::ScopedList(_)
         | Access::AuthorityWide
         | Access::AnyUser
+        | Access::Authority(_)
         | Access::Roles(_)) = route.access
         else {
             continue;
@@ -1099,7 +1844,11 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
                     }
                     Access::ScopedList(roles) => {
                         if roles.contains(role) {
-                            let (key, id) = if route.path.ends_with("/users") {
+                            let (key, id) = if route.path == "/admin/users" {
+                                ("user", fixture.user_id)
+                            } else if route.path == "/admin/orgs" {
+                                ("org", fixture.org.id)
+                            } else if route.path.ends_with("/users") {
                                 ("id", fixture.user_id)
                             } else if route.path.ends_with("/pass-requests") {
                                 // Pass requests are listed with the organisation filing them.
@@ -1119,6 +1868,13 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
                     Access::AnyUser => (200..300).contains(&status),
                     Access::Roles(roles) => {
                         if roles.contains(role) {
+                            (200..300).contains(&status)
+                        } else {
+                            status == 403
+                        }
+                    }
+                    Access::Authority(roles) => {
+                        if roles.contains(role) && *target != Target::OtherRegion {
                             (200..300).contains(&status)
                         } else {
                             status == 403
@@ -1147,6 +1903,33 @@ async fn every_route_allows_exactly_the_roles_in_its_row() {
 async fn routes_for_logged_in_users_refuse_anonymous_callers_and_public_ones_do_not() {
     let app = spawn_app().await;
     for route in ROUTES {
+        let page = route.path.starts_with("/licences")
+            || route.path.starts_with("/relying-party")
+            || route.path.starts_with("/config/")
+            || is_applicant_page(route.path)
+            || DESK_PAGES.iter().any(|p| route.path.starts_with(p));
+        if page {
+            // A page sends the anonymous to the login form, and back afterwards.
+            let path = route
+                .path
+                .replace("{id}", "1")
+                .replace("{number}", "150621000001");
+            let reply = crate::licence_pages::anonymous(&app, route.method, &path).await;
+            assert_eq!(reply.status, 303, "{} {}", route.method, route.path);
+            assert!(reply.location.starts_with("/?next="), "{}", reply.location);
+            continue;
+        }
+        if route.path.starts_with("/admin/") {
+            // A page sends the anonymous to the login form, and back afterwards.
+            let path = route.path.replace("{id}", "1").replace("{kid}", "k");
+            let reply = match route.method {
+                "GET" => crate::admin_pages::page_get(&app, None, &path).await,
+                _ => crate::admin_pages::form_post(&app, None, &path, &[]).await,
+            };
+            assert_eq!(reply.status, 303, "{} {}", route.method, route.path);
+            assert!(reply.location.starts_with("/?next="), "{}", reply.location);
+            continue;
+        }
         let body = (route.method != "GET").then(|| json!({}));
         let path = route.path.replace("{id}", "1");
         let reply = app.request(route.method, &path, Auth::None, body).await;
@@ -1211,4 +1994,33 @@ async fn every_documented_route_has_a_row() {
         missing.is_empty(),
         "routes without a row in the matrix: {missing:?}"
     );
+}
+
+/// The licence pages: forms posted with the session's CSRF token, no redirects followed.
+async fn licence_page_call(
+    app: &TestApp,
+    route: &Route,
+    session: &Session,
+    target: &Fixture,
+    n: usize,
+) -> (u16, Value) {
+    use crate::licence_pages::{get, post, post_multipart};
+    let page = match (route.method, route.path) {
+        ("POST", "/licences/counter") => {
+            let pass_type = licence_type_in(app, &target.org, n).await.to_string();
+            let id_number = ID_NUMBERS[n % ID_NUMBERS.len()];
+            let fields = [
+                ("pass_type_id", pass_type.as_str()),
+                ("id_number", id_number),
+                ("phone", "13900000777"),
+            ];
+            post_multipart(app, session, route.path, &fields, None).await
+        }
+        ("POST", "/relying-party/verify") => {
+            post(app, session, route.path, &[("text", "EP1:not-a-licence")]).await
+        }
+        ("GET", path) => get(app, Some(session), path).await,
+        (_, path) => post(app, session, path, &[]).await,
+    };
+    (page.status, Value::String(page.html))
 }

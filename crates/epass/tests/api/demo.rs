@@ -19,15 +19,17 @@ async fn the_demo_seeds_every_role_and_applications_in_every_state_once() {
         "13800000005",
         "13800000006",
         "13800000007",
+        "13800000008",
     ] {
         app.session(phone, epass::demo::DEMO_PASSWORD).await;
     }
-    // Personnel passes, plus freight: two issued and one in review for each authority.
+    // Personnel passes, plus freight: two issued and one in review for each authority; plus
+    // the demo driver's electronic licence, issued with the registry's photo.
     for (status, n) in [
         ("in_review", 4),
         ("returned", 1),
         ("rejected", 1),
-        ("issued", 7),
+        ("issued", 8),
     ] {
         let count: i64 = {
             use sqlx::Row as _;
@@ -40,6 +42,15 @@ async fn the_demo_seeds_every_role_and_applications_in_every_state_once() {
         };
         assert_eq!(count, n, "{status}");
     }
+    let driver = app.session("13800000007", epass::demo::DEMO_PASSWORD).await;
+    let licences = app.get("/api/v1/licences", Auth::Session(&driver)).await;
+    assert_eq!(
+        licences.body[0]["licence_number"],
+        epass::demo_licences::DRIVER_LICENCE,
+        "{}",
+        licences.body
+    );
+    assert_eq!(licences.body[0]["status"], "active");
     // The level-1 reviewer and the level-2 reviewer each find one application waiting.
     for phone in ["13800000004", "13800000003"] {
         let session = app.session(phone, epass::demo::DEMO_PASSWORD).await;

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod admin_pages;
 mod alerts;
+mod applicant_pages;
 mod authz;
 mod browser;
 mod bulk_apply;
@@ -13,12 +15,15 @@ mod bulk_review;
 mod bundle_delta;
 mod checks;
 mod cli_offline;
+mod config_pages;
 mod demo;
 mod documents;
 mod flows;
 mod helpers;
 mod invitations;
 mod keys;
+mod licence_pages;
+mod licences;
 mod merkle_log;
 mod merkle_witness;
 mod ops;
@@ -31,6 +36,7 @@ mod printing;
 mod registries;
 mod registry_config;
 mod resubmit;
+mod review_pages;
 mod statistics;
 mod store;
 mod trails;

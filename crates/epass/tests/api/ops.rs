@@ -87,7 +87,11 @@ async fn the_openapi_document_is_3_1_and_describes_every_route() {
     assert_eq!(doc.status, 200);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc.body["paths"].as_object().unwrap();
-    for (method, path) in crate::authz::ROUTES.iter().map(|r| (r.method, r.path)) {
+    // The matrix also holds the pages' routes, which are not part of the API.
+    let api = crate::authz::ROUTES
+        .iter()
+        .filter(|r| r.path.starts_with("/api/"));
+    for (method, path) in api.map(|r| (r.method, r.path)) {
         let documented = paths
             .get(path)
             .and_then(|p| p.get(method.to_lowercase()))

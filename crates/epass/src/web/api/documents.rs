@@ -20,7 +20,7 @@ pub struct KindQuery {
 }
 
 /// The request body, read up to `max` bytes: more is refused without keeping any of it.
-async fn read_limited(headers: &HeaderMap, body: Body, max: u64) -> ApiResult<Vec<u8>> {
+pub(crate) async fn read_limited(headers: &HeaderMap, body: Body, max: u64) -> ApiResult<Vec<u8>> {
     let too_large = || ActionError::TooLarge { max_bytes: max };
     let declared = headers
         .get(header::CONTENT_LENGTH)

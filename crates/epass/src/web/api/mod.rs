@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod checkpoints;
 pub mod documents;
 pub mod invitations;
+pub mod licences;
 pub mod log;
 pub mod orgs;
 pub mod pass_pdf;
@@ -171,6 +172,17 @@ impl<T> Page<T> {
         passes::extend,
         passes::bulk_extend,
         statistics::get,
+        licences::apply,
+        licences::counter,
+        licences::mine,
+        licences::get_one,
+        licences::photo,
+        licences::put_registry_photo,
+        licences::sync,
+        licences::give_consent,
+        licences::consents,
+        licences::withdraw_consent,
+        licences::view_with_code,
     ),
     components(schemas(crate::web::error::Problem))
 )]
@@ -182,6 +194,9 @@ pub struct ApiDoc;
 pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
 }
+
+/// A licence application carries its photo as base64: room for the largest accepted upload.
+const LICENCE_BODY_MAX: usize = 8 << 20;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -254,6 +269,27 @@ pub fn routes() -> Router<AppState> {
         .route("/pass-requests/{id}/close", post(invitations::close))
         .route("/pass-requests/{id}/qr", get(invitations::qr))
         .route("/invitations/{code}", get(invitations::lookup))
+        .route(
+            "/licences",
+            get(licences::mine)
+                .post(licences::apply)
+                .layer(axum::extract::DefaultBodyLimit::max(LICENCE_BODY_MAX)),
+        )
+        .route(
+            "/licences/counter",
+            post(licences::counter).layer(axum::extract::DefaultBodyLimit::max(LICENCE_BODY_MAX)),
+        )
+        .route("/licences/sync", post(licences::sync))
+        .route("/licences/issues/{id}/photo", get(licences::photo))
+        .route(
+            "/licences/registry-photos/{number}",
+            put(licences::put_registry_photo),
+        )
+        .route("/licences/{number}", get(licences::get_one))
+        .route("/licences/{number}/consents", post(licences::give_consent))
+        .route("/consents", get(licences::consents))
+        .route("/consents/view", post(licences::view_with_code))
+        .route("/consents/{id}", delete(licences::withdraw_consent))
         .route("/invitations/{code}/applications", post(invitations::apply))
         .route("/reviews/bulk", post(reviews::bulk))
         .route("/passes/{id}", get(passes::get_one))

@@ -2,13 +2,16 @@
 //! BarcodeDetector), take a photo of the QR code (the phone opens its camera) or type the pass
 //! number. The server reads the photo, checks with the same action as `POST /api/v1/checks` (so
 //! the check is recorded), and answers full-screen: green for valid, red for not, amber when it
-//! cannot be decided.
+//! cannot be decided. The officer chooses their checkpoint once (remembered in a cookie) and, if
+//! they allow it, the page's script sends the device's position; both are recorded with the check.
 
 use askama::Template;
+use axum::Form;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 
 use super::multipart::{self, Part};
 use super::{Chrome, Viewer, action_error, render};
@@ -16,6 +19,13 @@ use crate::actions::ActionError;
 use crate::actions::checks::{self, CheckInput};
 use crate::app::AppState;
 use crate::i18n::Lang;
+use crate::store::checkpoints::Checkpoint;
+use crate::web::auth::cookie;
+
+/// The cookie remembering the officer's checkpoint on this device.
+const CHECKPOINT_COOKIE: &str = "epass_checkpoint";
+/// The most checkpoints offered to choose from.
+const CHECKPOINTS: i64 = 500;
 
 #[derive(Template)]
 #[template(path = "check.html")]
@@ -23,6 +33,9 @@ struct CheckForm {
     c: Chrome,
     csrf: String,
     number: String,
+    checkpoints: Vec<(i64, String)>,
+    /// The chosen checkpoint: `(id, name)`.
+    chosen: Option<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -38,25 +51,122 @@ struct CheckAnswer {
     plate: String,
     holder: String,
     masked_id: String,
+    checkpoint: String,
+    located: bool,
+}
+
+/// The live checkpoints the officer may choose from (none when they have no grant to read any).
+async fn checkpoints(state: &AppState, viewer: &Viewer) -> Vec<Checkpoint> {
+    match crate::actions::checkpoints::list(&state.db, &viewer.caller, 0, CHECKPOINTS).await {
+        Ok(list) => list,
+        Err(ActionError::Forbidden) => Vec::new(),
+        Err(e) => {
+            tracing::error!(error = %e, "listing checkpoints for the check page failed");
+            Vec::new()
+        }
+    }
+}
+
+/// The checkpoint remembered on this device, if it is still one the officer may choose.
+fn remembered(headers: &HeaderMap, list: &[Checkpoint]) -> Option<(i64, String)> {
+    let id: i64 = cookie(headers, CHECKPOINT_COOKIE)?.parse().ok()?;
+    list.iter()
+        .find(|c| c.id == id)
+        .map(|c| (c.id, c.name.clone()))
+}
+
+async fn form_page(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    message: Option<String>,
+    number: String,
+) -> CheckForm {
+    let list = checkpoints(state, viewer).await;
+    CheckForm {
+        c: viewer.chrome().with_message(message),
+        csrf: viewer.csrf.clone(),
+        number,
+        chosen: remembered(headers, &list),
+        checkpoints: list.into_iter().map(|c| (c.id, c.name)).collect(),
+    }
 }
 
 /// `GET /check`.
-pub async fn form(viewer: Viewer) -> Response {
-    render(&CheckForm {
-        c: viewer.chrome(),
-        csrf: viewer.csrf.clone(),
-        number: String::new(),
-    })
+pub async fn form(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
+    render(&form_page(&state, &viewer, &headers, None, String::new()).await)
 }
 
-fn form_again(viewer: &Viewer, status: StatusCode, message: String, number: String) -> Response {
-    let mut response = render(&CheckForm {
-        c: viewer.chrome().with_message(Some(message)),
-        csrf: viewer.csrf.clone(),
-        number,
-    });
+async fn form_again(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    status: StatusCode,
+    message: String,
+    number: String,
+) -> Response {
+    let mut response = render(&form_page(state, viewer, headers, Some(message), number).await);
     *response.status_mut() = status;
     response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChooseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    checkpoint_id: String,
+}
+
+/// `POST /check/checkpoint`: remembers the chosen checkpoint on this device for a year (an empty
+/// choice forgets it).
+pub async fn choose(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<ChooseForm>,
+) -> Response {
+    if let Err(refusal) = viewer.own_form(&headers, &form.csrf) {
+        return refusal.into_response();
+    }
+    if !viewer
+        .caller
+        .has_role(crate::domain::roles::Role::CheckpointOfficer)
+    {
+        return action_error(viewer.chrome(), &ActionError::Forbidden);
+    }
+    let value = if form.checkpoint_id.trim().is_empty() {
+        format!("{CHECKPOINT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+    } else {
+        let list = checkpoints(&state, &viewer).await;
+        match form.checkpoint_id.trim().parse::<i64>() {
+            Ok(id) if list.iter().any(|c| c.id == id) => format!(
+                "{CHECKPOINT_COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+            ),
+            // Not a checkpoint of the officer's organisations (or none at all).
+            _ => return action_error(viewer.chrome(), &ActionError::Forbidden),
+        }
+    };
+    let mut response = Redirect::to("/check").into_response();
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The device's position from the page's hidden fields: both or neither; a half or unreadable
+/// one is left for the action to refuse.
+fn position(parts: &[Part]) -> (Option<f64>, Option<f64>) {
+    let read = |name: &str| {
+        let text = text_of(parts, name);
+        if text.is_empty() {
+            None
+        } else {
+            // An unreadable number becomes NaN, which the action refuses as out of range.
+            Some(text.parse::<f64>().unwrap_or(f64::NAN))
+        }
+    };
+    (read("longitude"), read("latitude"))
 }
 
 fn text_of(parts: &[Part], name: &str) -> String {
@@ -87,11 +197,14 @@ pub async fn check(
             "The form could not be read; try again.",
         );
         return form_again(
+            &state,
             &viewer,
+            &headers,
             StatusCode::BAD_REQUEST,
             msg.to_owned(),
             String::new(),
-        );
+        )
+        .await;
     };
     if let Err(refusal) = viewer.own_form(&headers, &text_of(&parts, "csrf")) {
         return refusal.into_response();
@@ -101,12 +214,22 @@ pub async fn check(
         .iter()
         .find(|p| p.name == "photo" && !p.data.is_empty())
         .map(|p| p.data.clone());
+    // The checkpoint chosen on the page, or else the one remembered on this device; only one the
+    // officer may choose is recorded.
+    let list = checkpoints(&state, &viewer).await;
+    let checkpoint = text_of(&parts, "checkpoint_id")
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| list.iter().find(|c| c.id == id))
+        .map(|c| (c.id, c.name.clone()))
+        .or_else(|| remembered(&headers, &list));
+    let (longitude, latitude) = position(&parts);
     let mut input = CheckInput {
         text: None,
         pass_number: None,
-        checkpoint_id: None,
-        longitude: None,
-        latitude: None,
+        checkpoint_id: checkpoint.as_ref().map(|c| c.0),
+        longitude,
+        latitude,
         checked_at: None,
         client_ref: None,
     };
@@ -129,11 +252,14 @@ pub async fn check(
                     "No QR code was found in the photo: take it again with the code in the frame, or type the pass number.",
                 );
                 return form_again(
+                    &state,
                     &viewer,
+                    &headers,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     msg.to_owned(),
                     number,
-                );
+                )
+                .await;
             }
         }
     } else if !number.is_empty() {
@@ -144,11 +270,14 @@ pub async fn check(
             "Take a photo of the QR code or type the pass number.",
         );
         return form_again(
+            &state,
             &viewer,
+            &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
             msg.to_owned(),
             number,
-        );
+        )
+        .await;
     }
     let result = match checks::check(
         &state.db,
@@ -162,11 +291,14 @@ pub async fn check(
         Ok(r) => r,
         Err(e @ ActionError::Invalid { .. }) => {
             return form_again(
+                &state,
                 &viewer,
+                &headers,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 super::message(&e, lang),
                 number,
-            );
+            )
+            .await;
         }
         Err(e) => return action_error(c, &e),
     };
@@ -191,6 +323,8 @@ pub async fn check(
         plate: result.plate.unwrap_or_default(),
         holder: result.holder_name.unwrap_or_default(),
         masked_id: result.masked_id.unwrap_or_default(),
+        checkpoint: checkpoint.map(|c| c.1).unwrap_or_default(),
+        located: input.longitude.is_some(),
         c,
     })
 }

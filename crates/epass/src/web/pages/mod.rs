@@ -3,18 +3,42 @@
 //! origin and, once logged in, for the session's CSRF token. Chinese by default; `?lang=en` (or
 //! `zh`) switches and is remembered in a cookie.
 
+mod admin;
+mod admin_keys;
+mod admin_registry;
+mod admin_users;
 mod applicant;
+mod apply;
+mod apply_csv;
+mod authority;
 mod checkpoint;
+mod config;
+mod config_checkpoints;
+mod config_pass_type_view;
+mod config_pass_types;
+mod config_trucks;
+mod config_zones;
+mod correct;
+mod form_fields;
 mod format;
 mod join;
+mod licence_consent;
+mod licence_counter;
+mod licence_view;
+mod licences;
+mod map_svg;
 mod multipart;
 mod org;
 mod pass;
+mod register;
+mod relying_party;
 mod review;
+mod review_queue;
 mod session;
 mod supervise;
 mod supervise_alerts;
 mod supervise_dashboard;
+mod supervise_svg;
 mod trucks;
 
 use askama::Template;
@@ -36,6 +60,13 @@ use crate::store::users;
 const LANG_COOKIE: &str = "epass_lang";
 /// The largest photo the checkpoint page takes (a phone camera's JPEG).
 const PHOTO_LIMIT: usize = 12 * 1024 * 1024;
+/// The largest GeoJSON or truck restrictions upload the configuration pages take (as the API).
+const GEOJSON_LIMIT: usize = 8 * 1024 * 1024;
+/// The largest form with files an applicant sends (the form and several photos or PDFs; each
+/// file is held to the documents' own limit).
+const UPLOAD_LIMIT: usize = 40 * 1024 * 1024;
+/// The largest fleet CSV form (the file itself is held to the bulk action's limit).
+const CSV_LIMIT: usize = 3 * 1024 * 1024;
 
 /// The page routes, merged into the service's router.
 pub fn routes() -> Router<AppState> {
@@ -49,19 +80,74 @@ pub fn routes() -> Router<AppState> {
         .route("/join/{code}", get(join::join_form).post(join::join))
         .route("/applications", get(applicant::mine))
         .route("/applications/{id}", get(applicant::progress))
+        .route(
+            "/applications/{id}/resubmit",
+            post(correct::resubmit).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/register",
+            get(register::form)
+                .post(register::register)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/apply", get(apply::types))
+        .route(
+            "/apply/{id}",
+            get(apply::form)
+                .post(apply::submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/apply/{id}/csv",
+            get(apply_csv::form)
+                .post(apply_csv::upload)
+                .layer(DefaultBodyLimit::max(CSV_LIMIT)),
+        )
+        .route("/apply/{id}/template.csv", get(apply_csv::template))
         .route("/org/requests", get(org::list).post(org::file))
         .route("/org/requests/{id}", get(org::show))
         .route("/org/requests/{id}/close", post(org::close))
         .route("/passes/{id}", get(pass::show))
         .route("/passes/{id}/status", post(pass::change_status))
-        .route("/reviews", get(review::queue))
+        .route(
+            "/licences",
+            get(licences::list)
+                .post(licences::apply)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/licences/counter",
+            get(licence_counter::form)
+                .post(licence_counter::issue)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/licences/issues/{id}/photo", get(licences::photo))
+        .route(
+            "/licences/consents/{id}/withdraw",
+            post(licence_consent::withdraw),
+        )
+        .route("/licences/{number}", get(licence_view::show))
+        .route("/licences/{number}/pdf", get(licence_view::pdf))
+        .route(
+            "/licences/{number}/consent",
+            get(licence_consent::form).post(licence_consent::create),
+        )
+        .route("/relying-party", get(relying_party::home))
+        .route("/relying-party/view", post(relying_party::view))
+        .route("/relying-party/verify", post(relying_party::verify))
+        .route("/reviews", get(review_queue::queue))
+        .route("/reviews/bulk", post(review_queue::bulk))
         .route("/reviews/{id}", get(review::show).post(review::decide))
+        .route("/authority/requests", get(authority::list))
+        .route("/authority/requests/{id}", get(authority::show))
+        .route("/authority/requests/{id}/decision", post(authority::decide))
         .route(
             "/check",
             get(checkpoint::form)
                 .post(checkpoint::check)
                 .layer(DefaultBodyLimit::max(PHOTO_LIMIT)),
         )
+        .route("/check/checkpoint", post(checkpoint::choose))
         .route("/trucks/lookup", get(trucks::lookup))
         .route("/supervise", get(supervise::home))
         .route("/supervise/passes/{id}/trail", get(supervise::pass_trail))
@@ -71,6 +157,68 @@ pub fn routes() -> Router<AppState> {
             "/supervise/alerts/{id}/acknowledge",
             post(supervise_alerts::acknowledge),
         )
+        .route(
+            "/config/pass-types",
+            get(config_pass_types::list).post(config_pass_types::create),
+        )
+        .route("/config/pass-types/new", get(config_pass_types::new_form))
+        .route(
+            "/config/pass-types/{id}",
+            get(config_pass_types::show).post(config_pass_types::update),
+        )
+        .route(
+            "/config/pass-types/{id}/edit",
+            get(config_pass_types::edit_form),
+        )
+        .route(
+            "/config/pass-types/{id}/retire",
+            post(config_pass_types::retire),
+        )
+        .route("/config/zones", get(config_zones::list))
+        .route(
+            "/config/zones/import",
+            post(config_zones::import).layer(DefaultBodyLimit::max(GEOJSON_LIMIT)),
+        )
+        .route("/config/zones/{id}/retire", post(config_zones::retire))
+        .route(
+            "/config/checkpoints",
+            get(config_checkpoints::list).post(config_checkpoints::create),
+        )
+        .route(
+            "/config/checkpoints/{id}/retire",
+            post(config_checkpoints::retire),
+        )
+        .route(
+            "/config/truck-restrictions",
+            get(config_trucks::show)
+                .post(config_trucks::publish)
+                .layer(DefaultBodyLimit::max(GEOJSON_LIMIT)),
+        )
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
+        .route("/admin/users/{id}", get(admin_users::show))
+        .route("/admin/users/{id}/roles", post(admin_users::grant))
+        .route("/admin/orgs", get(admin::orgs).post(admin::create_org))
+        .route("/admin/keys", get(admin_keys::list))
+        .route(
+            "/admin/keys/rotate",
+            get(admin_keys::confirm_rotate).post(admin_keys::rotate),
+        )
+        .route(
+            "/admin/keys/{kid}/withdraw",
+            get(admin_keys::confirm_withdraw).post(admin_keys::withdraw),
+        )
+        .route(
+            "/admin/registry-imports",
+            get(admin_registry::list)
+                .post(admin_registry::upload)
+                .layer(DefaultBodyLimit::max(
+                    crate::actions::registry_imports::MAX_FILE_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/admin/registry-imports/{id}", get(admin_registry::show))
         .route("/static/app.css", get(session::stylesheet))
         .route("/static/check.js", get(session::check_script))
         .layer(middleware::from_fn(remember_lang))
@@ -116,6 +264,12 @@ pub struct Nav {
     pub csrf: String,
     pub reviews: bool,
     pub check: bool,
+    /// The system administrator's desk: users, organisations, keys, registry imports.
+    pub admin: bool,
+    /// The authority's configuration pages (system admins, authority reviewers).
+    pub config: bool,
+    /// Authority reviewers decide organisations' pass requests.
+    pub authority: bool,
 }
 
 /// The language: `?lang=`, else the cookie, else `Accept-Language`, else Chinese.
@@ -304,6 +458,9 @@ impl Viewer {
                 csrf: self.csrf.clone(),
                 reviews,
                 check: self.caller.has_role(Role::CheckpointOfficer),
+                admin: admin::may_administer(self),
+                config: config::may_configure(self),
+                authority: self.caller.has_role(Role::AuthorityReviewer),
             }),
             wide: false,
         }
@@ -388,7 +545,20 @@ pub fn done_notice(done: Option<&str>, lang: Lang) -> Option<String> {
             "申请已提交，请留意审核进度。",
             "The application was submitted; follow its progress here.",
         ),
+        "resubmitted" => (
+            "已修改并重新提交，请留意审核进度。",
+            "The corrected application was resubmitted; follow its progress here.",
+        ),
+        "submitted_documents_failed" => (
+            "申请已提交，但有材料未能保存，请联系审核人员补交。",
+            "The application was submitted, but a document could not be saved; ask the reviewer how to supply it.",
+        ),
+        "registered" => ("实名登记已保存。", "Your real-name registration was saved."),
         "approve" => ("已审核通过。", "Approved."),
+        "approve_owed" => (
+            "已容缺通过并发证，请督促申请人按期补交材料。",
+            "Approved with documents owed: the pass is issued; the applicant must supply them in time.",
+        ),
         "reject" => ("已驳回。", "Rejected."),
         "return" => ("已退回修改。", "Returned for correction."),
         "revoke" => ("通行证已撤销。", "The pass was revoked."),

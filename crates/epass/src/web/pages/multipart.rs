@@ -69,7 +69,7 @@ pub fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
             data: body[data_start..data_end].to_vec(),
         });
         at = data_end + close.len();
-        if parts.len() > 20 {
+        if parts.len() > 64 {
             return None;
         }
     }

@@ -1,118 +1,27 @@
-//! The reviewer's desk: the queue (priority first, overdue marked, a page at a time) and one
-//! application with its data, eligibility results, documents and history, to approve, reject
-//! with a reason or return — the same action as the API.
+//! The reviewer's desk: one application with its data and eligibility results beside its
+//! documents (images shown, PDFs linked) and history, to approve, approve with documents owed
+//! (容缺受理, at the final level), reject with a reason or return — the same action as the API.
+//! Once the pass is issued the page shows its number and the documents still owed.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use super::format::{self, REJECT_REASONS, day, last_day, minute};
-use super::{Chrome, Viewer, action_error, done_notice, render};
+use super::review_queue::field;
+use super::{Chrome, DoneQuery, Viewer, action_error, render};
 use crate::actions::ActionError;
 use crate::actions::applications as app_actions;
+use crate::actions::owed::OwedInput;
 use crate::actions::review::{self, DecisionInput, Verb};
 use crate::app::AppState;
-use crate::domain::pass_type::Priority;
+use crate::domain::documents::{kind_code, parse_kind};
 use crate::i18n::Lang;
 use crate::store::applications::Application;
-use crate::store::{applications, pass_types};
-
-const PER_PAGE: usize = 20;
-/// How many of the most urgent applications a queue looks at (as the API's).
-const SCAN: i64 = 500;
-
-#[derive(Debug)]
-struct QueueRow {
-    id: i64,
-    type_name: String,
-    holder: String,
-    plate: String,
-    level: i64,
-    submitted: String,
-    due: String,
-    overdue: bool,
-    /// `urgent`, `green_channel` or empty.
-    priority: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "reviews.html")]
-struct QueuePage {
-    c: Chrome,
-    rows: Vec<QueueRow>,
-    page: usize,
-    pages: usize,
-    total: usize,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct QueueQuery {
-    page: Option<usize>,
-    done: Option<String>,
-}
-
-fn priority(rank: i64) -> &'static str {
-    match rank {
-        r if r == i64::from(Priority::Urgent.rank()) => "urgent",
-        r if r == i64::from(Priority::GreenChannel.rank()) => "green_channel",
-        _ => "",
-    }
-}
-
-/// `GET /reviews`: what the person may decide now, most urgent first.
-pub async fn queue(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<QueueQuery>,
-) -> Response {
-    let lang = viewer.lang;
-    let mut c = viewer
-        .chrome()
-        .with_message(done_notice(q.done.as_deref(), lang));
-    c.wide = true;
-    let items = match review::queue(&state.db, &viewer.caller, SCAN).await {
-        Ok(items) => items,
-        Err(e) => return action_error(c, &e),
-    };
-    let total = items.len();
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
-    let items: Vec<_> = items
-        .into_iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
-        .collect();
-    let ids = items.iter().map(|i| i.application.pass_type_id);
-    let names = match super::applicant::type_names(&state, ids, lang).await {
-        Ok(n) => n,
-        Err(e) => return action_error(c, &e),
-    };
-    let mut rows = Vec::new();
-    for item in items {
-        let a = item.application;
-        rows.push(QueueRow {
-            id: a.id,
-            type_name: names.get(&a.pass_type_id).cloned().unwrap_or_default(),
-            holder: a.holder_name,
-            plate: a.plate.unwrap_or_default(),
-            level: a.level,
-            submitted: minute(a.submitted_at),
-            due: a.level_due_at.map(day).unwrap_or_default(),
-            overdue: item.overdue,
-            priority: priority(a.priority),
-        });
-    }
-    render(&QueuePage {
-        c,
-        rows,
-        page,
-        pages,
-        total,
-    })
-}
+use crate::store::pass_types::PassType;
+use crate::store::{applications, pass_types, passes};
 
 /// One eligibility check's result.
 #[derive(Debug)]
@@ -151,11 +60,52 @@ struct ReviewPage {
     overdue: bool,
     rows: Vec<(String, String)>,
     checks: Vec<CheckRow>,
-    documents: Vec<(i64, String, String)>,
+    documents: Vec<DocumentView>,
     history: Vec<HistoryRow>,
     reasons: Vec<(String, String)>,
     reason_text: String,
     csrf: String,
+    /// At the last level: the approval may leave documents owed.
+    final_level: bool,
+    /// The required kinds, as `(code, label, not yet uploaded)`.
+    owable: Vec<(String, String, bool)>,
+    /// The default and latest deadline for owed documents, `YYYY-MM-DD`.
+    owed_until: String,
+    owed_latest: String,
+    /// The pass issued, and the documents owed with it.
+    pass: Option<(i64, String)>,
+    owed: Vec<OwedRow>,
+}
+
+/// One uploaded document, shown inline when it is an image.
+#[derive(Debug)]
+struct DocumentView {
+    id: i64,
+    label: String,
+    when: String,
+    image: bool,
+}
+
+/// One document owed with the pass.
+#[derive(Debug)]
+struct OwedRow {
+    label: String,
+    until: String,
+    supplied: bool,
+}
+
+/// The label of a document kind in the pass type's words.
+fn kind_label(pt: &PassType, code: &str, lang: Lang) -> String {
+    pt.definition
+        .documents
+        .iter()
+        .find(|d| kind_code(d.kind) == code)
+        .map_or_else(|| code.to_owned(), |d| d.label.get(lang).to_owned())
+}
+
+/// Today plus `days`, `YYYY-MM-DD` in China time.
+fn day_from_now(days: i64) -> String {
+    day(crate::store::now_ms() + days * 86_400_000)
 }
 
 /// The eligibility results stored with the application, in words.
@@ -211,6 +161,25 @@ async fn review_page(
     }
     .await;
     let (pt, decisions, documents) = loaded.map_err(|e| fail(&c, e))?;
+    let pass = passes::by_application(state.db.pool(), id)
+        .await
+        .map_err(|e| fail(&c, e.into()))?;
+    let uploaded = |code: &str| documents.documents.iter().any(|d| d.kind == code);
+    let owable = pt
+        .definition
+        .documents
+        .iter()
+        .filter(|d| d.required)
+        .map(|d| {
+            let code = kind_code(d.kind);
+            (
+                code.to_owned(),
+                d.label.get(lang).to_owned(),
+                !uploaded(code),
+            )
+        })
+        .collect();
+    let max_days = state.config.documents.owed_max_days;
     let level_name = pt
         .definition
         .workflow
@@ -242,8 +211,27 @@ async fn review_page(
         documents: documents
             .documents
             .iter()
-            .map(|d| (d.id, d.kind.clone(), minute(d.uploaded_at)))
+            .map(|d| DocumentView {
+                id: d.id,
+                label: kind_label(&pt, &d.kind, lang),
+                when: minute(d.uploaded_at),
+                image: d.content_type.starts_with("image/"),
+            })
             .collect(),
+        owed: documents
+            .owed
+            .iter()
+            .map(|o| OwedRow {
+                label: kind_label(&pt, &o.kind, lang),
+                until: last_day(o.due_at),
+                supplied: o.fulfilled_at.is_some(),
+            })
+            .collect(),
+        final_level: usize::try_from(app.level).unwrap_or(0) == pt.definition.workflow.len(),
+        owable,
+        owed_until: day_from_now(7.min(max_days)),
+        owed_latest: day_from_now(max_days),
+        pass: pass.map(|p| (p.id, p.pass_number)),
         history: decisions
             .iter()
             .map(|d| HistoryRow {
@@ -276,8 +264,15 @@ async fn review_page(
 }
 
 /// `GET /reviews/{id}`: the application beside its checks and documents, and the decision.
-pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
-    let mut c = viewer.chrome();
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let mut c = viewer
+        .chrome()
+        .with_message(super::done_notice(q.done.as_deref(), viewer.lang));
     c.wide = true;
     match review_page(&state, &viewer, id, c, String::new()).await {
         Ok(page) => render(&page),
@@ -285,72 +280,104 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DecisionForm {
-    csrf: String,
-    action: String,
-    version: i64,
-    #[serde(default)]
-    reason_code: String,
-    #[serde(default)]
-    reason_text: String,
-}
-
-/// `POST /reviews/{id}`: decides the current level; back to the queue, or to the page with
-/// what was wrong.
+/// `POST /reviews/{id}`: decides the current level (`action`: `approve`, `approve_owed` with the
+/// ticked `owed` kinds and `owed_until`, `reject` or `return`); back to the queue — or, with
+/// documents owed, to this page showing the pass and what is owed — or to the page with what
+/// was wrong.
 pub async fn decide(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(refusal) = viewer.own_form(&headers, &form.csrf) {
+    if let Err(refusal) = viewer.own_form(&headers, field(&pairs, "csrf")) {
         return refusal.into_response();
     }
-    let action = match form.action.as_str() {
-        "approve" => Verb::Approve,
+    let verb = field(&pairs, "action");
+    let action = match verb {
+        "approve" | "approve_owed" => Verb::Approve,
         "reject" => Verb::Reject,
         "return" => Verb::Return,
         _ => return action_error(viewer.chrome(), &ActionError::NotFound),
     };
     let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let reason_text = field(&pairs, "reason_text").to_owned();
     let input = DecisionInput {
         action,
-        reason_code: some(&form.reason_code),
-        reason_text: some(&form.reason_text),
-        version: form.version,
+        reason_code: some(field(&pairs, "reason_code")),
+        reason_text: some(&reason_text),
+        version: field(&pairs, "version").trim().parse().unwrap_or(0),
     };
+    let owed = if verb == "approve_owed" {
+        let mut kinds = Vec::new();
+        for (_, code) in pairs.iter().filter(|(k, _)| k == "owed") {
+            match parse_kind(code) {
+                Some(kind) => kinds.push(kind),
+                None => return action_error(viewer.chrome(), &ActionError::NotFound),
+            }
+        }
+        OwedInput {
+            owed_documents: kinds,
+            owed_until: some(field(&pairs, "owed_until")),
+        }
+    } else {
+        OwedInput::default()
+    };
+    if verb == "approve_owed" && owed.owed_documents.is_empty() {
+        let e = ActionError::invalid_msg(
+            "owed_documents",
+            "review.owed_documents_missing",
+            "容缺受理须勾选欠缺的材料。",
+            "Tick the documents that are owed.",
+        );
+        return again(&state, &viewer, id, &e, reason_text).await;
+    }
     let link_base = state.config.public_url();
-    match review::decide(
+    match review::decide_owing(
         &state.db,
         &state.pii,
         &link_base,
         &viewer.caller,
         id,
         &input,
+        &owed,
+        state.config.documents.owed_max_days,
     )
     .await
     {
+        Ok(_) if verb == "approve_owed" => {
+            Redirect::to(&format!("/reviews/{id}?done=approve_owed")).into_response()
+        }
         Ok(_) => Redirect::to(&format!("/reviews?done={}", action.as_str())).into_response(),
         Err(
             e @ (ActionError::Invalid { .. }
+            | ActionError::InvalidForm(_)
             | ActionError::Refused { .. }
             | ActionError::Conflict(_)),
-        ) => {
-            let mut c = viewer
-                .chrome()
-                .with_message(Some(super::message(&e, viewer.lang)));
-            c.wide = true;
-            match review_page(&state, &viewer, id, c, form.reason_text).await {
-                Ok(page) => {
-                    let mut response = render(&page);
-                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    response
-                }
-                Err(response) => response,
-            }
-        }
+        ) => again(&state, &viewer, id, &e, reason_text).await,
         Err(e) => action_error(viewer.chrome(), &e),
+    }
+}
+
+/// The application's page again with what was wrong.
+async fn again(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    e: &ActionError,
+    reason_text: String,
+) -> Response {
+    let mut c = viewer
+        .chrome()
+        .with_message(Some(super::message(e, viewer.lang)));
+    c.wide = true;
+    match review_page(state, viewer, id, c, reason_text).await {
+        Ok(page) => {
+            let mut response = render(&page);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(response) => response,
     }
 }

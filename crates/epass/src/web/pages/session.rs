@@ -34,6 +34,11 @@ struct HomePage {
     officer: bool,
     supervisor: bool,
     org_admin: bool,
+    configure: bool,
+    /// Staff of a relying party: the consent-code desk.
+    relying_party: bool,
+    /// Licensing-office clerks: issue at the counter.
+    clerk: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +100,9 @@ pub async fn index(
         officer: viewer.caller.has_role(Role::CheckpointOfficer),
         supervisor: super::supervise::may_supervise(&viewer),
         org_admin: viewer.caller.has_role(Role::OrgAdmin),
+        configure: super::config::may_configure(&viewer),
+        relying_party: viewer.caller.has_role(Role::RelyingParty),
+        clerk: viewer.caller.has_role(Role::AuthorityReviewer),
         name: viewer.name,
         phone: viewer.phone,
         roles,

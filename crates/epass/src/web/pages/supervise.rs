@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::format::minute;
 use super::supervise_alerts::{key_label, value_text};
-use super::supervise_dashboard::{Chart, charts};
+use super::supervise_dashboard::{Chart, PERIODS, charts, period};
 use super::{Chrome, Viewer, action_error, error_page, render};
 use crate::actions::trails::{self, UserTrailQuery};
 use crate::actions::{ActionError, log};
@@ -207,11 +207,14 @@ struct HomePage {
     c: Chrome,
     number: String,
     charts: Vec<Chart>,
+    /// The period shown, in days, and those to choose from.
+    days: i64,
+    periods: [i64; 3],
 }
 
 /// The dashboard's charts; a failure is logged and the page shown without them.
-async fn dashboard(state: &AppState, viewer: &Viewer) -> Vec<Chart> {
-    match charts(&state.db, &viewer.caller, viewer.lang).await {
+async fn dashboard(state: &AppState, viewer: &Viewer, days: i64) -> Vec<Chart> {
+    match charts(&state.db, &viewer.caller, viewer.lang, days).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "dashboard statistics failed");
@@ -224,6 +227,8 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Vec<Chart> {
 pub struct SearchQuery {
     pass: Option<String>,
     user: Option<String>,
+    /// The dashboard's period: 7, 30 (default) or 90 days.
+    days: Option<i64>,
 }
 
 /// `GET /supervise`: find a pass's trail by its number, a user's by id; the alerts.
@@ -247,12 +252,15 @@ pub async fn home(
             ),
         };
     }
+    let days = period(q.days);
     let number = q.pass.as_deref().map(str::trim).unwrap_or_default();
     if number.is_empty() {
         return render(&HomePage {
-            charts: dashboard(&state, &viewer).await,
+            charts: dashboard(&state, &viewer, days).await,
             c,
             number: String::new(),
+            days,
+            periods: PERIODS,
         });
     }
     match passes::by_number(state.db.pool(), number).await {
@@ -264,7 +272,9 @@ pub async fn home(
                 "There is no pass with this number.",
             ))),
             number: number.to_owned(),
-            charts: dashboard(&state, &viewer).await,
+            charts: dashboard(&state, &viewer, days).await,
+            days,
+            periods: PERIODS,
         }),
         Err(e) => action_error(c, &ActionError::from(e)),
     }

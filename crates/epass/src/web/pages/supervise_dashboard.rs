@@ -1,20 +1,30 @@
 //! The supervisor's dashboard on the landing page: charts drawn by the server as plain SVG (no
 //! script) from the statistics action — applications per day by state, review times (median,
-//! 90th percentile), overdue items now, checks per checkpoint and per hour, rejections by reason.
+//! 90th percentile), overdue items now, checks per checkpoint and per hour, decisions per
+//! reviewer, rejections by reason — over the last 7, 30 or 90 days. Pass types, checkpoints and
+//! reviewers are labelled by name.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, HashMap};
 
+use super::format::day;
+use super::supervise_svg::{AMBER, BLUE, GREEN, RED, columns, rows};
 use crate::actions::statistics::{By, Statistics, StatisticsQuery, query};
 use crate::actions::{ActionResult, Caller};
 use crate::i18n::Lang;
-use crate::store::Db;
+use crate::store::{Db, checkpoints, now_ms, pass_types, reviewer_counts};
 
-const BLUE: &str = "#0b3d91";
-const GREEN: &str = "#17692f";
-const RED: &str = "#b3261e";
-const AMBER: &str = "#b58100";
-const GREY: &str = "#6b7280";
+/// The periods a supervisor may choose, in days.
+pub const PERIODS: [i64; 3] = [7, 30, 90];
+/// The period shown unless another is chosen.
+const DEFAULT_DAYS: i64 = 30;
+const DAY_MS: i64 = 86_400_000;
+/// The most reviewers the decisions chart shows.
+const REVIEWERS: i64 = 20;
+
+/// A `?days=` as one of the fixed periods (the default otherwise).
+pub fn period(days: Option<i64>) -> i64 {
+    days.filter(|d| PERIODS.contains(d)).unwrap_or(DEFAULT_DAYS)
+}
 
 /// One chart: a title, an id for tests and the SVG markup (built here, text escaped).
 #[derive(Debug)]
@@ -30,135 +40,6 @@ fn pick(lang: Lang, zh: &str, en: &str) -> String {
         Lang::Zh => zh.to_owned(),
         Lang::En => en.to_owned(),
     }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn legend(out: &mut String, series: &[(&str, String)], y: i64) {
-    let mut x = 10;
-    for (colour, name) in series {
-        let _ = write!(
-            out,
-            r#"<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/><text x="{}" y="{}" font-size="16">{}</text>"#,
-            x + 16,
-            y + 11,
-            esc(name)
-        );
-        x += 28 + 16 * i64::try_from(name.chars().count()).unwrap_or(8);
-    }
-}
-
-/// Grouped columns: one group per category, one column per series.
-fn columns(categories: &[String], series: &[(&str, String, Vec<i64>)], title: &str) -> String {
-    let (w, h, left, top, bottom) = (760_i64, 260_i64, 40_i64, 30_i64, 40_i64);
-    let max = series
-        .iter()
-        .flat_map(|s| s.2.iter().copied())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let n = i64::try_from(categories.len()).unwrap_or(1).max(1);
-    let k = i64::try_from(series.len()).unwrap_or(1).max(1);
-    let slot = (w - left - 10) / n;
-    let bar = ((slot - 4) / k).max(1);
-    let plot = h - top - bottom;
-    let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{}" class="chart">"#,
-        esc(title)
-    );
-    let legend_series: Vec<(&str, String)> = series.iter().map(|s| (s.0, s.1.clone())).collect();
-    legend(&mut out, &legend_series, 4);
-    let _ = write!(
-        out,
-        r#"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="{GREY}"/><text x="{}" y="{}" font-size="15" text-anchor="end">{max}</text><text x="{}" y="{}" font-size="15" text-anchor="end">0</text>"#,
-        top + plot,
-        w - 10,
-        top + plot,
-        left - 4,
-        top + 10,
-        left - 4,
-        top + plot
-    );
-    let label_every = (n / 10).max(1);
-    for (i, cat) in categories.iter().enumerate() {
-        let i = i64::try_from(i).unwrap_or(0);
-        let x0 = left + i * slot + 2;
-        for (j, (colour, name, values)) in series.iter().enumerate() {
-            let v = values
-                .get(usize::try_from(i).unwrap_or(0))
-                .copied()
-                .unwrap_or(0);
-            let bh = v * plot / max;
-            let j = i64::try_from(j).unwrap_or(0);
-            let _ = write!(
-                out,
-                r#"<rect x="{}" y="{}" width="{bar}" height="{bh}" fill="{colour}"><title>{} · {}: {v}</title></rect>"#,
-                x0 + j * bar,
-                top + plot - bh,
-                esc(cat),
-                esc(name)
-            );
-        }
-        if i % label_every == 0 {
-            let _ = write!(
-                out,
-                r#"<text x="{}" y="{}" font-size="15" text-anchor="middle">{}</text>"#,
-                x0 + slot / 2,
-                h - bottom + 16,
-                esc(cat)
-            );
-        }
-    }
-    out.push_str("</svg>");
-    out
-}
-
-/// Horizontal bars: one row per label, one bar per series, the value written at its end.
-fn rows(rows: &[(String, Vec<i64>)], series: &[(&str, String)], title: &str, unit: &str) -> String {
-    let per_row = 20 * i64::try_from(series.len()).unwrap_or(1).max(1) + 10;
-    let (w, left, top) = (760_i64, 250_i64, 30_i64);
-    let h = top + per_row * i64::try_from(rows.len()).unwrap_or(0).max(1) + 6;
-    let max = rows
-        .iter()
-        .flat_map(|r| r.1.iter().copied())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let span = w - left - 90;
-    let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{}" class="chart">"#,
-        esc(title)
-    );
-    legend(&mut out, series, 4);
-    for (i, (label, values)) in rows.iter().enumerate() {
-        let y = top + per_row * i64::try_from(i).unwrap_or(0);
-        let _ = write!(
-            out,
-            r#"<text x="{}" y="{}" font-size="16" text-anchor="end">{}</text>"#,
-            left - 8,
-            y + 14,
-            esc(label)
-        );
-        for (j, v) in values.iter().enumerate() {
-            let colour = series.get(j).map_or(BLUE, |s| s.0);
-            let bw = (v * span / max).max(1);
-            let by = y + 20 * i64::try_from(j).unwrap_or(0);
-            let _ = write!(
-                out,
-                r#"<rect x="{left}" y="{by}" width="{bw}" height="14" fill="{colour}"/><text x="{}" y="{}" font-size="15">{v}{}</text>"#,
-                left + bw + 4,
-                by + 12,
-                esc(unit)
-            );
-        }
-    }
-    out.push_str("</svg>");
-    out
 }
 
 /// `YYYY-MM-DD` as a date.
@@ -187,19 +68,73 @@ fn every_day(from: &str, to: &str) -> Vec<String> {
     out
 }
 
-fn stats(db: &Db, caller: &Caller, by: By) -> impl Future<Output = ActionResult<Statistics>> {
+fn stats(
+    db: &Db,
+    caller: &Caller,
+    by: By,
+    days: i64,
+) -> impl Future<Output = ActionResult<Statistics>> {
+    let now = now_ms();
     let q = StatisticsQuery {
         by: Some(by),
+        from: Some(day(now - (days - 1) * DAY_MS)),
+        to: Some(day(now)),
         ..StatisticsQuery::default()
     };
     async move { query(db, caller, &q).await }
 }
 
-/// The dashboard's charts over the last 30 days (as of the last roll-up).
-pub async fn charts(db: &Db, caller: &Caller, lang: Lang) -> ActionResult<Vec<Chart>> {
-    let by_day = stats(db, caller, By::Day).await?;
-    let by_type = stats(db, caller, By::PassType).await?;
-    let by_checkpoint = stats(db, caller, By::Checkpoint).await?;
+/// Names of the groups (ids) of a statistics answer, looked up once each; a group not found
+/// (or `0`) keeps no name.
+async fn names<F, Fut>(groups: impl Iterator<Item = String>, lookup: F) -> HashMap<String, String>
+where
+    F: Fn(i64) -> Fut,
+    Fut: Future<Output = Option<String>>,
+{
+    let mut out = HashMap::new();
+    for g in groups {
+        if out.contains_key(&g) {
+            continue;
+        }
+        if let Ok(id) = g.parse::<i64>()
+            && id > 0
+            && let Some(name) = lookup(id).await
+        {
+            out.insert(g, name);
+        }
+    }
+    out
+}
+
+/// Midnight (China time) at the start of the day `YYYY-MM-DD`, in ms.
+fn start_of(d: &str) -> Option<i64> {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).ok()?;
+    let t = date(d)?.midnight().assume_offset(offset);
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// The dashboard's charts over the last `days` days (as of the last roll-up).
+pub async fn charts(db: &Db, caller: &Caller, lang: Lang, days: i64) -> ActionResult<Vec<Chart>> {
+    let days = period(Some(days));
+    let by_day = stats(db, caller, By::Day, days).await?;
+    let by_type = stats(db, caller, By::PassType, days).await?;
+    let by_checkpoint = stats(db, caller, By::Checkpoint, days).await?;
+    let pool = db.pool();
+    let type_names = names(
+        by_type.review_times.iter().map(|t| t.group.clone()),
+        |id| async move {
+            pass_types::get(pool, id).await.ok().map(|pt| match lang {
+                Lang::Zh => pt.name_zh,
+                Lang::En => pt.name_en,
+            })
+        },
+    )
+    .await;
+    let checkpoint_names = names(
+        by_checkpoint.counts.iter().map(|c| c.group.clone()),
+        |id| async move { checkpoints::get(pool, id).await.ok().map(|c| c.name) },
+    )
+    .await;
     let mut out = Vec::new();
 
     // Applications per day by state.
@@ -248,12 +183,13 @@ pub async fn charts(db: &Db, caller: &Caller, lang: Lang) -> ActionResult<Vec<Ch
         .iter()
         .filter(|t| t.group != "all")
         .map(|t| {
+            let name = type_names
+                .get(&t.group)
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", t.group));
             let label = match lang {
-                Lang::Zh => format!(
-                    "类型 #{} · 第 {} 级（{} 件）",
-                    t.group, t.level, t.decisions
-                ),
-                Lang::En => format!("type #{} · level {} ({})", t.group, t.level, t.decisions),
+                Lang::Zh => format!("{name} · 第 {} 级（{} 件）", t.level, t.decisions),
+                Lang::En => format!("{name} · level {} ({})", t.level, t.decisions),
             };
             (
                 label,
@@ -319,10 +255,10 @@ pub async fn charts(db: &Db, caller: &Caller, lang: Lang) -> ActionResult<Vec<Ch
     let checkpoints: Vec<(String, Vec<i64>)> = per_checkpoint
         .iter()
         .map(|(g, v)| {
-            let label = if g == "0" {
-                pick(lang, "未指定卡口", "No checkpoint")
-            } else {
-                pick(lang, &format!("卡口 #{g}"), &format!("Checkpoint #{g}"))
+            let label = match checkpoint_names.get(g) {
+                Some(name) => name.clone(),
+                None if g == "0" => pick(lang, "未指定卡口", "No checkpoint"),
+                None => pick(lang, &format!("卡口 #{g}"), &format!("Checkpoint #{g}")),
             };
             (label, v.to_vec())
         })
@@ -358,6 +294,28 @@ pub async fn charts(db: &Db, caller: &Caller, lang: Lang) -> ActionResult<Vec<Ch
         ),
         title,
         empty: hours.iter().all(|h| *h == 0),
+    });
+
+    // Decisions per reviewer, by name.
+    let from = start_of(&by_day.from).unwrap_or(0);
+    let to = start_of(&by_day.to).map_or(i64::MAX, |d| d + DAY_MS);
+    let per_reviewer =
+        reviewer_counts::by_reviewer(pool, by_day.authority_id, from, to, REVIEWERS).await?;
+    let title = pick(lang, "各审核人员的决定", "Decisions per reviewer");
+    let reviewers: Vec<(String, Vec<i64>)> = per_reviewer
+        .iter()
+        .map(|r| (r.name.clone(), vec![r.approved, r.rejected, r.returned]))
+        .collect();
+    let series = [
+        (GREEN, pick(lang, "通过", "Approved")),
+        (RED, pick(lang, "驳回", "Rejected")),
+        (AMBER, pick(lang, "退回", "Returned")),
+    ];
+    out.push(Chart {
+        id: "chart-reviewers",
+        svg: rows(&reviewers, &series, &title, ""),
+        title,
+        empty: reviewers.is_empty(),
     });
 
     // Rejections by reason.

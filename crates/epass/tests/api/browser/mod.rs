@@ -1,10 +1,16 @@
 //! Tests in a real browser: Debian's Chromium, headless, driven over WebDriver by chromedriver.
 //! Each test saves screenshots under `target/browser-screenshots/<test>/`.
 
+mod admin;
+mod config;
+mod correction;
+mod freight;
 mod journey;
 mod language;
+mod licence;
 mod org;
 mod rejection;
+mod review;
 mod supervise;
 pub mod webdriver;
 

@@ -83,10 +83,10 @@ async fn a_supervisor_sees_the_dashboard_reads_an_impossible_travel_alert_with_i
     b.wait_for_path("/supervise").await;
     b.screenshot("supervisor-landing").await;
     // The dashboard, drawn by the server as SVG: the two checks, at two checkpoints (one of
-    // them "none given"), and the day's application.
+    // them "none given", the other by its name), and the day's application.
     let checkpoints = b.text("#chart-checkpoints").await;
     assert!(
-        checkpoints.contains("未指定卡口") && checkpoints.contains("卡口 #"),
+        checkpoints.contains("未指定卡口") && checkpoints.contains("远端卡口"),
         "{checkpoints}"
     );
     assert!(!b.find_all("#chart-checkpoints svg rect").await.is_empty());

@@ -94,3 +94,50 @@ async fn the_command_imports_a_good_file_and_lists_the_mistakes_of_a_bad_one() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_command_stores_a_folder_of_licence_photos_all_or_none_and_a_licence_import_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_db_url().await;
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let png = epass_credential::qr::render_png("a photo", 4).unwrap();
+    std::fs::write(photos.join("150600123456.png"), &png).unwrap();
+    std::fs::write(photos.join("150600654321.jpg"), b"not a jpeg at all").unwrap();
+    std::fs::write(photos.join("notes.txt"), b"ignored").unwrap();
+    let out = epass(
+        dir.path(),
+        &url,
+        &["registry", "import-photos", photos.to_str().unwrap()],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("150600654321"), "{stdout}");
+    let db = Db::open(&url).await.unwrap();
+    assert_eq!(count(&db, "registry_licence_photos").await, 0);
+
+    std::fs::remove_file(photos.join("150600654321.jpg")).unwrap();
+    let out = epass(
+        dir.path(),
+        &url,
+        &["registry", "import-photos", photos.to_str().unwrap()],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("stored 1 licence photos"), "{stdout}");
+    assert_eq!(count(&db, "registry_licence_photos").await, 1);
+
+    let file = dir.path().join("licences.csv");
+    std::fs::write(&file, licences()).unwrap();
+    let out = epass(
+        dir.path(),
+        &url,
+        &["registry", "import", "licences", file.to_str().unwrap()],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("electronic licences: 0 checked"),
+        "the import is followed by a sync: {stdout}"
+    );
+}
