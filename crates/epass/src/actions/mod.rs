@@ -261,6 +261,11 @@ impl Localized for ActionError {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
+            ActionError::Conflict("licence.application_pending") => (
+                "该驾驶证已有一份申请正在审核，请等待审核结果后再申请。".into(),
+                "An application for this licence is already in review; wait for its decision."
+                    .into(),
+            ),
             ActionError::Conflict(_) => (
                 "与已有记录冲突。".into(),
                 "This conflicts with an existing record.".into(),

@@ -144,6 +144,20 @@ pub async fn insert(tx: &mut Tx, n: &NewIssue<'_>) -> StoreResult<i64> {
     .try_get(0)?)
 }
 
+/// Holds the licence number's application lock until the transaction ends, so that applications
+/// for one licence are filed one after the other (see migration 0018).
+pub async fn lock_number(tx: &mut Tx, licence_number: &str, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO licence_application_locks (licence_number, touched_at) VALUES ($1, $2) \
+         ON CONFLICT (licence_number) DO UPDATE SET touched_at = excluded.touched_at",
+    )
+    .bind(licence_number)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The licence issue of an application, if the application is one.
 pub async fn for_application<'e, E>(
     executor: E,

@@ -380,6 +380,44 @@ async fn a_new_photo_waits_for_review_with_its_deadline_and_the_holder_is_told_t
 }
 
 #[tokio::test]
+async fn applications_for_one_licence_sent_at_the_same_instant_file_only_one() {
+    let app = spawn_app().await;
+    let l = licences(&app).await;
+    registry(&app, &[line(NUMBER, 1, "C1", 0, "valid")]).await;
+    let body = |n: u8| json!({ "photo": "upload", "photo_base64": b64(&photo_png(&format!("selfie {n}"))) });
+    let (a, b, c, d) = tokio::join!(
+        apply(&app, &l, body(1)),
+        apply(&app, &l, body(2)),
+        apply(&app, &l, body(3)),
+        apply(&app, &l, body(4)),
+    );
+    let replies = [a, b, c, d];
+    let filed: Vec<_> = replies.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(
+        filed.len(),
+        1,
+        "{:?}",
+        replies.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    for refused in replies.iter().filter(|r| r.status != 201) {
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert_eq!(
+            refused.body["code"], "licence.application_pending",
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body["detail_en"]
+                .as_str()
+                .unwrap()
+                .contains("already in review")
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM e_licences").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 1);
+}
+
+#[tokio::test]
 async fn a_registry_change_reissues_and_twelve_points_suspend_online_and_in_the_next_bundle() {
     let app = spawn_app().await;
     let l = licences(&app).await;

@@ -343,6 +343,12 @@ async fn open_issue(
     let eligibility = serde_json::json!([{ "check": "licence_valid", "result": "passed" }]);
 
     let mut tx = db.begin().await?;
+    // The check above spares the photo's work in the usual case; this one, under the number's
+    // lock, is the one that holds when two applications arrive at the same instant.
+    store::lock_number(&mut tx, &number, now).await?;
+    if !store::pending(&mut *tx, &number).await?.is_empty() {
+        return Err(ActionError::Conflict("licence.application_pending"));
+    }
     let app = applications::insert(
         &mut tx,
         &NewApplication {
