@@ -2,7 +2,8 @@
 //! run, imported in the background by the same importer as `epass registry import` (all or
 //! nothing: a file with one wrong line writes nothing and lists every mistake), and its outcome
 //! recorded with the line errors. Progress while it runs is kept in memory on the node running
-//! it; the outcome is in the database (`registry_import_runs`).
+//! it; the outcome is in the database (`registry_import_runs`). A licence import is followed by a
+//! sync of the live electronic licences before the run is marked finished, as the command does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -10,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use super::{ActionError, ActionResult, Actor, Caller};
 use crate::domain::roles::Role;
 use crate::pii::PiiKeys;
-use crate::registry::{self, ImportReport, Origin, Progress, RegistryKind};
+use crate::registry::{self, ImportReport, Origin, Progress, RegistryKind, RegistrySource};
 use crate::store::registries::ImportBatch;
 use crate::store::registry_runs::{self, Outcome, Run};
 use crate::store::{Db, StoreError, audit, now_ms};
@@ -66,10 +67,27 @@ pub fn parse_kind(s: &str) -> ActionResult<RegistryKind> {
     })
 }
 
+/// What a licence import needs to bring the live electronic licences in step afterwards.
+#[derive(Clone)]
+pub struct LicenceSync {
+    pub registry: Arc<dyn RegistrySource>,
+    /// Where the re-issued credentials' links point (the service's public URL).
+    pub link_base: String,
+}
+
+impl std::fmt::Debug for LicenceSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LicenceSync")
+            .field("link_base", &self.link_base)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Records the upload as a run and starts importing it in the background; returns the run id.
 pub async fn start(
     db: &Db,
     pii: Arc<PiiKeys>,
+    licence_sync: LicenceSync,
     caller: &Caller,
     kind: RegistryKind,
     file_name: &str,
@@ -114,7 +132,8 @@ pub async fn start(
     let db = db.clone();
     let who = format!("user:{}", caller.user_id);
     tokio::spawn(async move {
-        run(&db, &pii, &actor, id, kind, (&file_name, &who), &bytes).await;
+        let input = (kind, file_name.as_str(), who.as_str(), bytes.as_slice());
+        run(&db, &pii, &licence_sync, &actor, id, input).await;
     });
     Ok(id)
 }
@@ -123,17 +142,37 @@ pub async fn start(
 async fn run(
     db: &Db,
     pii: &PiiKeys,
+    licence_sync: &LicenceSync,
     actor: &Actor,
     id: i64,
-    kind: RegistryKind,
-    (file_name, who): (&str, &str),
-    bytes: &[u8],
+    (kind, file_name, who, bytes): (RegistryKind, &str, &str, &[u8]),
 ) {
     let origin = Origin {
         file_name,
         actor: who,
     };
     let result = registry::import(db, pii, kind, &origin, bytes, |p| set_live(id, Some(p))).await;
+    if let Ok(report) = &result
+        && report.is_ok()
+        && kind == RegistryKind::Licences
+    {
+        // The import stands whatever the sync does; a sync that fails is tried again by the
+        // server's periodic one, so it is logged here, not recorded as the run's failure.
+        let l = licence_sync;
+        match crate::actions::licences::sync::sync(
+            db,
+            pii,
+            l.registry.as_ref(),
+            &l.link_base,
+            actor,
+            None,
+        )
+        .await
+        {
+            Ok(synced) => tracing::info!(run = id, ?synced, "licences synced after an import"),
+            Err(e) => tracing::error!(error = %e, run = id, "syncing licences after an import"),
+        }
+    }
     let recorded = match result {
         Ok(report) => finish(db, actor, id, &report).await,
         Err(e) => {

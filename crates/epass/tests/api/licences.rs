@@ -543,6 +543,35 @@ async fn a_registry_change_reissues_and_twelve_points_suspend_online_and_in_the_
 }
 
 #[tokio::test]
+async fn a_licence_import_from_the_admin_page_brings_issued_licences_in_step_before_it_ends() {
+    let app = spawn_app().await;
+    let l = licences(&app).await;
+    let first = issued(&app, &l).await;
+    let old_text = first["credential"].as_str().unwrap().to_owned();
+    let csv = format!(
+        "licence_number,holder_id_number,holder_name,classes,valid_from,valid_until,issuing_office,points,status,address\n{}",
+        line(NUMBER, 1, "A2 C1", 2, "valid")
+    );
+    let started = crate::admin_pages::upload(&app, &l.admin, "licences", &csv).await;
+    assert_eq!(started.status, 303, "{}", started.html);
+    let report = crate::admin_pages::finished_run(&app, &l.admin, &started.location).await;
+    assert!(report.contains("data-status=\"imported\""), "{report}");
+    // Once the run shows finished, the licence already follows the new registry record.
+    let now = app
+        .get(
+            &format!("/api/v1/licences/{NUMBER}"),
+            Auth::Session(&l.s.applicant),
+        )
+        .await
+        .body;
+    assert_eq!(now["classes"], "A2 C1", "{now}");
+    assert_ne!(now["pass_number"], first["pass_number"]);
+    assert_eq!(verify(&app, &l.s.officer, &old_text).await, "revoked");
+    let new_text = now["credential"].as_str().unwrap();
+    assert_eq!(verify(&app, &l.s.officer, new_text).await, "valid");
+}
+
+#[tokio::test]
 async fn changing_the_photo_replaces_the_licence_and_the_old_qr_stops_verifying() {
     let app = spawn_app().await;
     let l = licences(&app).await;

@@ -215,9 +215,14 @@ pub async fn upload(
         .map(|p| p.data.clone())
         .unwrap_or_default();
     let name = sent_file_name(&body);
+    let licence_sync = imports::LicenceSync {
+        registry: state.registry.clone(),
+        link_base: state.config.public_url(),
+    };
     match imports::start(
         &state.db,
         state.pii.clone(),
+        licence_sync,
         &viewer.caller,
         kind,
         &name,
