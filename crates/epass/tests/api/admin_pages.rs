@@ -6,37 +6,9 @@
 use epass::domain::roles::Role;
 
 use crate::helpers::{Auth, Session, TestApp, spawn_app};
+pub use crate::page_client::PageReply;
+use crate::page_client::{multipart, no_redirects, reply, url_encoded};
 use crate::world::{self, PASSWORD};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// A page's status, HTML and `Location`.
-#[derive(Debug)]
-pub struct PageReply {
-    pub status: u16,
-    pub html: String,
-    pub location: String,
-}
-
-async fn reply(resp: reqwest::Response) -> PageReply {
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    PageReply {
-        status,
-        location,
-        html: resp.text().await.unwrap_or_default(),
-    }
-}
 
 /// `GET` a page as the session (no redirects followed).
 pub async fn page_get(app: &TestApp, session: Option<&Session>, path: &str) -> PageReply {
@@ -47,17 +19,6 @@ pub async fn page_get(app: &TestApp, session: Option<&Session>, path: &str) -> P
     reply(req.send().await.expect("page")).await
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Posts a form from our own page: the session's CSRF token first, then `fields`.
 pub async fn form_post(
     app: &TestApp,
@@ -65,10 +26,7 @@ pub async fn form_post(
     path: &str,
     fields: &[(&str, &str)],
 ) -> PageReply {
-    let mut body = format!("csrf={}", encode(session.map_or("", |s| s.csrf.as_str())));
-    for (k, v) in fields {
-        body.push_str(&format!("&{}={}", encode(k), encode(v)));
-    }
+    let body = url_encoded(session.map_or("", |s| s.csrf.as_str()), fields);
     let mut req = no_redirects()
         .post(app.url(path))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -82,17 +40,12 @@ pub async fn form_post(
 
 /// Uploads a registry file as the import form does (`multipart/form-data`).
 pub async fn upload(app: &TestApp, session: &Session, kind: &str, csv: &str) -> PageReply {
-    let b = "epassAdminBoundary7MA4YWxk";
-    let body = format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{kind}-test.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n",
-        session.csrf
-    );
+    let file_name = format!("{kind}-test.csv");
+    let fields = [("csrf", session.csrf.as_str()), ("kind", kind)];
+    let (content_type, body) = multipart(&fields, &[("file", &file_name, csv.as_bytes())]);
     let resp = no_redirects()
         .post(app.url("/admin/registry-imports"))
-        .header("content-type", format!("multipart/form-data; boundary={b}"))
+        .header("content-type", content_type)
         .header("origin", format!("http://{}", app.addr))
         .header("cookie", format!("epass_session={}", session.cookie))
         .body(body)

@@ -10,68 +10,14 @@ use crate::documents::{pdf, png};
 use crate::flows::{Setting, apply, decide, setting};
 use crate::helpers::{Auth, Session, TestApp, spawn_app};
 use crate::invitations::today_plus;
+pub use crate::page_client::PageReply;
+use crate::page_client::{multipart, no_redirects, reply};
 use crate::world::{self, PASSWORD};
 
 /// The driver's ID number used throughout (a valid one).
 pub const DRIVER_ID: &str = "11010519491231002X";
 /// The level-1 reviewer of department A1 for freight.
 pub const REVIEWER: &str = "13900000005";
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// A `multipart/form-data` body: text fields, then files as `(name, file name, bytes)`.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
-    let boundary = "----epassTestBoundary7MA4YWxk";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    for (name, file, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-/// A page's reply: status, `Location` and the HTML.
-pub struct PageReply {
-    pub status: u16,
-    pub location: String,
-    pub html: String,
-}
-
-async fn reply(resp: reqwest::Response) -> PageReply {
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    PageReply {
-        status,
-        location,
-        html: resp.text().await.unwrap_or_default(),
-    }
-}
 
 /// Posts a multipart form from our own pages as `who` (with the session's CSRF token).
 pub async fn post_form(
@@ -83,7 +29,11 @@ pub async fn post_form(
 ) -> PageReply {
     let mut all = vec![("csrf", who.csrf.as_str())];
     all.extend_from_slice(fields);
-    let (content_type, body) = multipart(&all, files);
+    let files: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(name, file, bytes)| (*name, *file, bytes.as_slice()))
+        .collect();
+    let (content_type, body) = multipart(&all, &files);
     let resp = no_redirects()
         .post(app.url(path))
         .header("cookie", format!("epass_session={}", who.cookie))

@@ -7,6 +7,7 @@ use epass::domain::roles::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, spawn_app};
+use crate::page_client::{multipart, no_redirects, reply, url_encoded};
 use crate::world::{self, PASSWORD, World};
 
 const ADMIN: &str = "13900000051";
@@ -15,16 +16,9 @@ const ORG_ADMIN: &str = "13900000053";
 const SUPERVISOR: &str = "13900000054";
 const APPLICANT: &str = "13900000055";
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 /// A page's status and HTML as the session sees it (in `lang`).
 pub async fn get_page(app: &TestApp, s: &Session, path: &str, lang: &str) -> (u16, String) {
-    let resp = client()
+    let resp = no_redirects()
         .get(app.url(path))
         .header(
             "cookie",
@@ -36,15 +30,28 @@ pub async fn get_page(app: &TestApp, s: &Session, path: &str, lang: &str) -> (u1
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// Sends a form body from our own pages in `lang`; the status, `Location` and HTML.
+async fn send(
+    app: &TestApp,
+    s: &Session,
+    path: &str,
+    (content_type, body): (String, Vec<u8>),
+    lang: &str,
+) -> (u16, String, String) {
+    let resp = no_redirects()
+        .post(app.url(path))
+        .header(
+            "cookie",
+            format!("epass_session={}; epass_lang={lang}", s.cookie),
+        )
+        .header("origin", format!("http://{}", app.addr))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let page = reply(resp).await;
+    (page.status, page.location, page.html)
 }
 
 /// A form posted from our own pages with the session's token; the status, `Location` and HTML.
@@ -55,30 +62,9 @@ pub async fn post_form(
     fields: &[(&str, &str)],
     lang: &str,
 ) -> (u16, String, String) {
-    let mut body = format!("csrf={}", encode(&s.csrf));
-    for (k, v) in fields {
-        body.push_str(&format!("&{}={}", encode(k), encode(v)));
-    }
-    let resp = client()
-        .post(app.url(path))
-        .header(
-            "cookie",
-            format!("epass_session={}; epass_lang={lang}", s.cookie),
-        )
-        .header("origin", format!("http://{}", app.addr))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, location, resp.text().await.unwrap())
+    let body = url_encoded(&s.csrf, fields).into_bytes();
+    let form = ("application/x-www-form-urlencoded".to_owned(), body);
+    send(app, s, path, form, lang).await
 }
 
 /// A multipart form (text fields only, as a browser sends an empty file input too).
@@ -88,34 +74,9 @@ pub async fn post_multipart(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String, String) {
-    let boundary = "epassTestBoundary7MA4YWxk";
-    let mut body = String::new();
-    for (k, v) in [("csrf", s.csrf.as_str())].iter().chain(fields) {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    let resp = client()
-        .post(app.url(path))
-        .header("cookie", format!("epass_session={}", s.cookie))
-        .header("origin", format!("http://{}", app.addr))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, location, resp.text().await.unwrap())
+    let mut all = vec![("csrf", s.csrf.as_str())];
+    all.extend_from_slice(fields);
+    send(app, s, path, multipart(&all, &[]), "zh").await
 }
 
 struct Staff {
@@ -187,7 +148,11 @@ async fn only_system_admins_and_authority_reviewers_open_the_configuration_pages
         assert!(!home.contains("/config/"), "no configuration links");
     }
     // Without a session: the login page, then back.
-    let resp = client().get(app.url("/config/zones")).send().await.unwrap();
+    let resp = no_redirects()
+        .get(app.url("/config/zones"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
 }
 

@@ -9,7 +9,7 @@ use epass::demo::DEMO_PASSWORD;
 mod client;
 mod office;
 
-use client::client;
+use crate::page_client::no_redirects;
 pub use client::{anonymous, demo, get, post, post_multipart};
 
 const HOLDER: &str = "13800000007";
@@ -96,7 +96,7 @@ async fn the_front_page_shows_name_classes_qr_and_barcode_and_the_side_page_the_
 
     // The photo is served to the holder; nobody else reads the licence.
     let issue = between(html, "src=\"/licences/issues/", "/photo");
-    let photo = client()
+    let photo = no_redirects()
         .get(app.url(&format!("/licences/issues/{issue}/photo")))
         .header("cookie", format!("epass_session={}", holder.cookie))
         .send()
@@ -134,7 +134,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 async fn the_licence_pdf_holds_the_front_and_side_pages_with_the_photo() {
     let app = demo().await;
     let holder = app.login(HOLDER, DEMO_PASSWORD).await;
-    let resp = client()
+    let resp = no_redirects()
         .get(app.url(&format!("/licences/{NUMBER}/pdf")))
         .header("cookie", format!("epass_session={}", holder.cookie))
         .send()

@@ -29,6 +29,7 @@ mod merkle_witness;
 mod ops;
 mod outbox;
 mod owed;
+mod page_client;
 mod pages;
 mod pass_types;
 mod pii;

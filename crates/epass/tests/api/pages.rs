@@ -3,14 +3,8 @@
 use epass::domain::roles::Role;
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::page_client::no_redirects;
 use crate::world::{self, PASSWORD};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 async fn form(
     app: &TestApp,

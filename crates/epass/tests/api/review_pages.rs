@@ -8,14 +8,8 @@ use serde_json::json;
 
 use crate::flows::{Setting, apply, decide, setting};
 use crate::helpers::{Auth, Session, TestApp, spawn_app};
+use crate::page_client::no_redirects;
 use crate::world::{self, PASSWORD};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 /// A page as `who` sees it: status and HTML.
 async fn page(app: &TestApp, who: &Session, path: &str) -> (u16, String) {

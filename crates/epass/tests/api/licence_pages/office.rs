@@ -4,7 +4,7 @@
 
 use epass::demo::DEMO_PASSWORD;
 
-use super::{CLERK, HOLDER, NUMBER, between, client, demo, get, pdf_text, post_multipart};
+use super::{CLERK, HOLDER, NUMBER, between, demo, get, pdf_text, post_multipart};
 use crate::registries::id_number;
 
 #[tokio::test]
@@ -143,7 +143,7 @@ async fn a_suspended_licence_shows_its_state_in_red_with_the_reason_on_the_page_
     let list = get(&app, Some(&holder), "/licences").await;
     assert!(list.html.contains("已暂停使用"));
 
-    let resp = client()
+    let resp = crate::page_client::no_redirects()
         .get(app.url(&format!("/licences/{NUMBER}/pdf")))
         .header("cookie", format!("epass_session={}", holder.cookie))
         .send()
