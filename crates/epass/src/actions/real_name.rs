@@ -226,6 +226,67 @@ pub async fn register(
     recorded
 }
 
+/// The registration photo of `kind` (a side of the ID card) of an application's applicant, for
+/// whoever may read the application: the applicant, its reviewers and the authority's
+/// supervisors. Every read by someone other than the applicant is recorded, as an ID card is
+/// personal data.
+pub async fn read_for_application(
+    db: &Db,
+    files: &DocumentStore,
+    caller: &Caller,
+    application_id: i64,
+    kind: &str,
+) -> ActionResult<(UserDocument, Vec<u8>)> {
+    if !PHOTO_KINDS.contains(&kind) {
+        return Err(ActionError::NotFound);
+    }
+    let app = super::applications::get(db, caller, application_id).await?;
+    // Newest first: the photo in force is the latest of its kind.
+    let photo = store::for_user(db.pool(), app.applicant_id)
+        .await?
+        .into_iter()
+        .find(|d| d.kind == kind)
+        .ok_or(ActionError::NotFound)?;
+    let bytes = files
+        .get(&photo.object_key)
+        .await
+        .map_err(|e| ActionError::Internal(e.to_string()))?;
+    // What was stored is what is served: a changed object is an incident, not a photo.
+    if hex(&sha256(&bytes)) != photo.sha256 {
+        return Err(ActionError::Internal(format!(
+            "registration photo {} does not match its recorded SHA-256",
+            photo.id
+        )));
+    }
+    if app.applicant_id != caller.user_id {
+        let actor = caller.actor(None);
+        let mut tx = db.begin().await?;
+        let mut event = actor.event("user_document.read", "user_document", photo.id);
+        event.after = Some(serde_json::json!({
+            "application_id": app.id, "user_id": app.applicant_id, "kind": photo.kind,
+            "sha256": photo.sha256,
+        }));
+        audit::insert(&mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    Ok((photo, bytes))
+}
+
+/// The sides of the ID card an application's applicant registered, newest of each kind, in the
+/// order of [`PHOTO_KINDS`]; for a caller who may read the application.
+pub async fn on_record_for_application(
+    db: &Db,
+    caller: &Caller,
+    application_id: i64,
+) -> ActionResult<Vec<UserDocument>> {
+    let app = super::applications::get(db, caller, application_id).await?;
+    let all = store::for_user(db.pool(), app.applicant_id).await?;
+    Ok(PHOTO_KINDS
+        .iter()
+        .filter_map(|kind| all.iter().find(|d| d.kind == *kind).cloned())
+        .collect())
+}
+
 async fn discard(files: &DocumentStore, stored: &[(String, &Photo)]) {
     for (key, _) in stored {
         if let Err(e) = files.delete(key).await {

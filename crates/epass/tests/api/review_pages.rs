@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::flows::{Setting, apply, decide, setting};
 use crate::helpers::{Auth, Session, TestApp, spawn_app};
-use crate::page_client::no_redirects;
+use crate::page_client::{no_redirects, url_encoded};
 use crate::world::{self, PASSWORD};
 
 /// A page as `who` sees it: status and HTML.
@@ -29,13 +29,7 @@ async fn post_form(
     path: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let mut all = vec![("csrf", who.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let body = all
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let body = url_encoded(&who.csrf, fields);
     no_redirects()
         .post(app.url(path))
         .header("cookie", format!("epass_session={}", who.cookie))
@@ -45,15 +39,6 @@ async fn post_form(
         .send()
         .await
         .unwrap()
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn location(resp: &reqwest::Response) -> String {
@@ -276,6 +261,64 @@ async fn a_bulk_decision_on_two_ticked_rows_decides_both_and_writes_their_audit_
             .await,
         2
     );
+}
+
+#[tokio::test]
+async fn a_reviewer_sees_the_applicants_id_card_photos_beside_the_application_and_each_read_is_recorded()
+ {
+    let app = spawn_app().await;
+    let s = setting(&app).await;
+    let front = crate::documents::png();
+    let back = epass_credential::qr::render_png("the back of the card", 4).unwrap();
+    let registered = crate::applicant_pages::post_form(
+        &app,
+        "/register",
+        &s.applicant,
+        &[("name", "张三"), ("id_number", "11010519491231002X")],
+        &[
+            ("id_card_front", "front.png", front.clone()),
+            ("id_card_back", "back.png", back.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(registered.status, 303, "{}", registered.html);
+    let id = apply(&app, &s, &s.applicant, s.values("蒙K12345", 0, 3)).await["id"]
+        .as_i64()
+        .unwrap();
+
+    let (status, html) = page(&app, &s.org_admin, &format!("/reviews/{id}")).await;
+    assert_eq!(status, 200, "{html}");
+    for side in ["front", "back"] {
+        assert!(
+            html.contains(&format!("src=\"/api/v1/applications/{id}/id-card/{side}\"")),
+            "the {side} beside the application: {html}"
+        );
+    }
+    let read = |who: &Session, side: &str| {
+        let request = app
+            .http
+            .get(app.url(&format!("/api/v1/applications/{id}/id-card/{side}")))
+            .header("cookie", format!("epass_session={}", who.cookie));
+        async move { request.send().await.unwrap() }
+    };
+    let reads = "SELECT COUNT(*) FROM audit_events WHERE action = 'user_document.read'";
+    for (side, bytes) in [("front", &front), ("back", &back)] {
+        let resp = read(&s.org_admin, side).await;
+        assert_eq!(resp.status().as_u16(), 200, "{side}");
+        assert_eq!(resp.headers()["content-type"], "image/png");
+        assert_eq!(&resp.bytes().await.unwrap().to_vec(), bytes, "{side}");
+    }
+    assert_eq!(app.count(reads).await, 2, "each reviewer's read recorded");
+    // The applicant sees their own without a record; an unknown side is not found.
+    assert_eq!(read(&s.applicant, "front").await.status().as_u16(), 200);
+    assert_eq!(read(&s.org_admin, "middle").await.status().as_u16(), 404);
+    assert_eq!(app.count(reads).await, 2);
+    // A reviewer of another department sees neither the application nor the card.
+    world::user(&app, "13900000071", &s.world.a2, &[Role::Reviewer]).await;
+    let other = app.login("13900000071", PASSWORD).await;
+    let refused = read(&other, "front").await.status().as_u16();
+    assert!(matches!(refused, 403 | 404), "{refused}");
+    assert_eq!(app.count(reads).await, 2);
 }
 
 #[tokio::test]

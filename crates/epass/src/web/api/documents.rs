@@ -1,4 +1,5 @@
-//! `/applications/{id}/documents` and `/documents/{id}`: upload (raw body), list, read.
+//! `/applications/{id}/documents` and `/documents/{id}`: upload (raw body), list, read; and
+//! `/applications/{id}/id-card/{side}`: the applicant's registered ID card photos.
 
 use axum::Json;
 use axum::body::Body;
@@ -110,13 +111,52 @@ pub async fn download(
         "attachment; filename=\"{}-{}.{extension}\"",
         document.kind, document.id
     );
+    Ok(file_response(&document.content_type, &disposition, bytes))
+}
+
+/// A side of the applicant's ID card as registered, beside the application for its reviewers;
+/// every read by someone other than the applicant is recorded.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/id-card/{side}", tag = "documents",
+    params(("id" = i64, Path, description = "Application id"),
+        ("side" = String, Path, description = "`front` or `back`")),
+    responses((status = 200, description = "The photo (JPEG or PNG)"),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn id_card(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, side)): Path<(i64, String)>,
+) -> ApiResult<Response> {
+    let kind = match side.as_str() {
+        "front" => "id_card_front",
+        "back" => "id_card_back",
+        _ => return Err(ActionError::NotFound.into()),
+    };
+    let (photo, bytes) = crate::actions::real_name::read_for_application(
+        &state.db,
+        &state.documents,
+        &caller,
+        id,
+        kind,
+    )
+    .await?;
+    let extension = if photo.content_type == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
+    let disposition = format!("inline; filename=\"{kind}-{id}.{extension}\"");
+    Ok(file_response(&photo.content_type, &disposition, bytes))
+}
+
+/// Stored bytes as a private, uncached file of the type recorded for them.
+fn file_response(content_type: &str, disposition: &str, bytes: Vec<u8>) -> Response {
     let mut response = bytes.into_response();
     let h = response.headers_mut();
     // Both come from values this service wrote (a fixed list and digits), never from input.
-    if let Ok(v) = HeaderValue::from_str(&document.content_type) {
+    if let Ok(v) = HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
+    if let Ok(v) = HeaderValue::from_str(disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(
@@ -127,5 +167,5 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(response)
+    response
 }

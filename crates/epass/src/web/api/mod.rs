@@ -151,6 +151,7 @@ impl<T> Page<T> {
         documents::upload,
         documents::list,
         documents::download,
+        documents::id_card,
         applications::resubmit,
         bulk_apply::bulk,
         invitations::file,
@@ -253,6 +254,7 @@ pub fn routes() -> Router<AppState> {
             get(documents::list).post(documents::upload),
         )
         .route("/documents/{id}", get(documents::download))
+        .route("/applications/{id}/id-card/{side}", get(documents::id_card))
         .route("/applications/{id}/resubmit", post(applications::resubmit))
         .route(
             "/applications/bulk",

@@ -61,6 +61,8 @@ struct ReviewPage {
     rows: Vec<(String, String)>,
     checks: Vec<CheckRow>,
     documents: Vec<DocumentView>,
+    /// The applicant's registered ID card photos: `(side, label, when)`.
+    id_card: Vec<(String, String, String)>,
     history: Vec<HistoryRow>,
     reasons: Vec<(String, String)>,
     reason_text: String,
@@ -157,10 +159,12 @@ async fn review_page(
             pass_types::get(state.db.pool(), app.pass_type_id).await?,
             applications::decisions(state.db.pool(), id).await?,
             crate::actions::documents::list(&state.db, &viewer.caller, id).await?,
+            crate::actions::real_name::on_record_for_application(&state.db, &viewer.caller, id)
+                .await?,
         ))
     }
     .await;
-    let (pt, decisions, documents) = loaded.map_err(|e| fail(&c, e))?;
+    let (pt, decisions, documents, id_card) = loaded.map_err(|e| fail(&c, e))?;
     let pass = passes::by_application(state.db.pool(), id)
         .await
         .map_err(|e| fail(&c, e.into()))?;
@@ -216,6 +220,21 @@ async fn review_page(
                 label: kind_label(&pt, &d.kind, lang),
                 when: minute(d.uploaded_at),
                 image: d.content_type.starts_with("image/"),
+            })
+            .collect(),
+        id_card: id_card
+            .iter()
+            .map(|d| {
+                let (side, zh, en) = if d.kind == "id_card_back" {
+                    ("back", "身份证国徽面", "ID card, back")
+                } else {
+                    ("front", "身份证人像面", "ID card, front")
+                };
+                let label = match lang {
+                    Lang::Zh => zh,
+                    Lang::En => en,
+                };
+                (side.to_owned(), label.to_owned(), minute(d.uploaded_at))
             })
             .collect(),
         owed: documents

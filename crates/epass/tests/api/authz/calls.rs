@@ -256,6 +256,13 @@ pub(super) async fn call(
             format!("/api/v1/documents/{}", document_in(app, target, n).await),
             None,
         ),
+        ("GET", "/api/v1/applications/{id}/id-card/{side}") => (
+            format!(
+                "/api/v1/applications/{}/id-card/front",
+                id_card_in(app, target, n).await
+            ),
+            None,
+        ),
         ("GET", "/api/v1/passes/{id}") => (
             format!("/api/v1/passes/{}", pass_in(app, target, n).await.0),
             None,

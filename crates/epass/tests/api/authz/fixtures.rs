@@ -187,6 +187,35 @@ pub(super) async fn document_in(app: &TestApp, target: &Fixture, n: usize) -> i6
         .id
 }
 
+/// An application of the target's user, who registered a photo of their ID card's front.
+pub(super) async fn id_card_in(app: &TestApp, target: &Fixture, n: usize) -> i64 {
+    use sha2::Digest as _;
+    let application_id = application_in(app, target, n).await;
+    let bytes = crate::documents::png();
+    let digest: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let key = format!("users/{}/front-{n}.png", target.user_id);
+    app.state.documents.put(&key, bytes.clone()).await.unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    epass::store::user_documents::insert(
+        &mut tx,
+        &epass::store::user_documents::NewUserDocument {
+            user_id: target.user_id,
+            kind: "id_card_front",
+            content_type: "image/png",
+            size_bytes: bytes.len() as i64,
+            sha256: &digest,
+            object_key: &key,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    application_id
+}
+
 /// A pass request of the target's organisation, filed by the target's user; approved (with its
 /// invitation code) when `approve`.
 pub(super) async fn request_in(

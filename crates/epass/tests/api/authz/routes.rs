@@ -234,6 +234,11 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/documents/{id}",
         Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
     ),
+    route(
+        "GET",
+        "/api/v1/applications/{id}/id-card/{side}",
+        Access::Scoped(&[Role::OrgAdmin, Role::Reviewer]),
+    ),
     route("POST", "/api/v1/applications/{id}/resubmit", Access::Own),
     route(
         "POST",
