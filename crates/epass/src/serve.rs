@@ -34,7 +34,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     println!("epass listening on http://{listen}");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let refresher = spawn_bundle_refresh(state.clone(), stop_rx.clone());
-    let owed_sweeper = spawn_owed_sweep(state.clone(), stop_rx.clone());
+    let minute_sweeps = spawn_minute_sweeps(state.clone(), stop_rx.clone());
     let tree_heads = spawn_tree_heads(state.clone(), stop_rx.clone());
     let alerts = spawn_alert_scan(state.clone(), stop_rx.clone());
     let statistics = spawn_statistics(state.clone(), stop_rx.clone());
@@ -51,7 +51,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     // The worker finishes the message in hand and stops; its leases expire for any other node.
     let _ = worker.await;
     let _ = refresher.await;
-    let _ = owed_sweeper.await;
+    let _ = minute_sweeps.await;
     let _ = tree_heads.await;
     let _ = alerts.await;
     let _ = statistics.await;
@@ -206,9 +206,10 @@ fn spawn_licence_sync(
     })
 }
 
-/// Every minute: reminders for documents owed, and suspension when their deadline has passed
-/// (see `actions::owed::sweep`; safe on several nodes at once).
-fn spawn_owed_sweep(
+/// Every minute: reminders for documents owed and suspension when their deadline has passed
+/// (`actions::owed::sweep`), and registry imports whose node was cut off marked failed
+/// (`actions::registry_imports::sweep_interrupted`); both safe on several nodes at once.
+fn spawn_minute_sweeps(
     state: AppState,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
@@ -223,6 +224,11 @@ fn spawn_owed_sweep(
                         Ok(r) => tracing::info!(reminded = r.reminded, suspended = r.suspended,
                             lapsed = r.lapsed, "owed documents swept"),
                         Err(e) => tracing::warn!(error = %e, "cannot sweep owed documents"),
+                    }
+                    match crate::actions::registry_imports::sweep_interrupted(&state.db, now).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::warn!(runs = n, "registry imports cut off, marked failed"),
+                        Err(e) => tracing::warn!(error = %e, "cannot sweep registry imports"),
                     }
                 }
                 _ = stop.changed() => break,

@@ -16,6 +16,11 @@ use crate::store::registries::ImportBatch;
 use crate::store::registry_runs::{self, Outcome, Run};
 use crate::store::{Db, StoreError, audit, now_ms};
 
+/// How often the node running an import says so, and how long a silence means it was cut off
+/// (generous: a beat late under load must not fail an import still running).
+const BEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+pub const SILENCE_MS: i64 = 5 * 60 * 1000;
+
 /// The largest file taken from a page (the command line takes any size).
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -132,10 +137,50 @@ pub async fn start(
     let db = db.clone();
     let who = format!("user:{}", caller.user_id);
     tokio::spawn(async move {
+        let beating = tokio::spawn(heartbeat(db.clone(), id));
         let input = (kind, file_name.as_str(), who.as_str(), bytes.as_slice());
         run(&db, &pii, &licence_sync, &actor, id, input).await;
+        beating.abort();
     });
     Ok(id)
+}
+
+/// Beats the run's heartbeat until aborted.
+async fn heartbeat(db: Db, id: i64) {
+    let mut every = tokio::time::interval(BEAT_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(e) = registry_runs::beat(db.pool(), id, now_ms()).await {
+            tracing::warn!(error = %e, run = id, "cannot record a registry import's heartbeat");
+        }
+    }
+}
+
+/// Marks failed the runs whose node stopped beating (stopped or restarted mid-import): nothing
+/// of theirs was written, as an import is all or nothing. Returns how many; safe on several
+/// nodes at once (a run is ended once).
+pub async fn sweep_interrupted(db: &Db, now: i64) -> ActionResult<u64> {
+    let system = Actor::default();
+    let mut ended = 0;
+    for id in registry_runs::silent_since(db.pool(), now - SILENCE_MS).await? {
+        let outcome = Outcome {
+            status: "failed",
+            rows_read: 0,
+            import_id: None,
+            errors: "[]",
+            errors_omitted: 0,
+            finished_at: now,
+        };
+        let mut tx = db.begin().await?;
+        if registry_runs::finish(&mut tx, id, &outcome).await? {
+            let mut event = system.event("registry.import_interrupted", "registry_import_run", id);
+            event.after = Some(serde_json::json!({ "status": "failed" }));
+            audit::insert(&mut tx, &event).await?;
+            ended += 1;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+    }
+    Ok(ended)
 }
 
 /// Imports the file and records the outcome; failures are logged and recorded as `failed`.

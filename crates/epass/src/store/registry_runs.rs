@@ -65,8 +65,8 @@ pub async fn insert(
     started_at: i64,
 ) -> StoreResult<i64> {
     Ok(sqlx::query(
-        "INSERT INTO registry_import_runs (kind, file_name, user_id, status, started_at) \
-         VALUES ($1, $2, $3, 'running', $4) RETURNING id",
+        "INSERT INTO registry_import_runs (kind, file_name, user_id, status, started_at, \
+         heartbeat_at) VALUES ($1, $2, $3, 'running', $4, $4) RETURNING id",
     )
     .bind(kind)
     .bind(file_name)
@@ -93,6 +93,30 @@ pub async fn finish(tx: &mut Tx, id: i64, outcome: &Outcome<'_>) -> StoreResult<
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Records that the node running the import is still at it.
+pub async fn beat(pool: &sqlx::AnyPool, id: i64, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE registry_import_runs SET heartbeat_at = $1 WHERE id = $2 AND status = 'running'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Runs still marked running whose last beat is older than `before`.
+pub async fn silent_since(pool: &sqlx::AnyPool, before: i64) -> StoreResult<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT id FROM registry_import_runs WHERE status = 'running' \
+         AND COALESCE(heartbeat_at, started_at) < $1 ORDER BY id",
+    )
+    .bind(before)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
 pub async fn get(pool: &sqlx::AnyPool, id: i64) -> StoreResult<Run> {

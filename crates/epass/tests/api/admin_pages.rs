@@ -414,3 +414,60 @@ async fn a_running_import_page_refreshes_itself_without_a_script() {
     assert!(page.html.contains("id=\"run-progress\""));
     assert!(!page.html.contains("<script"));
 }
+
+#[tokio::test]
+async fn an_import_whose_server_stopped_beating_is_marked_failed_and_one_still_beating_is_not() {
+    let app = spawn_app().await;
+    let world = world::build(&app).await;
+    let s = admin(&app, &world).await;
+    let now = epass::store::now_ms();
+    let silence = epass::actions::registry_imports::SILENCE_MS;
+    let mut runs = Vec::new();
+    // Cut off a second past the silence allowed, and one that beat a second within it.
+    for started in [now - silence - 1_000, now - silence + 1_000] {
+        let mut tx = app.db().begin().await.unwrap();
+        let id =
+            epass::store::registry_runs::insert(&mut tx, "vehicles", "big.csv", s.user_id, started)
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        runs.push(id);
+    }
+    let swept = epass::actions::registry_imports::sweep_interrupted(app.db(), now).await;
+    assert_eq!(swept.unwrap(), 1);
+    // A second sweep, as another node's would be, ends nothing twice.
+    let again = epass::actions::registry_imports::sweep_interrupted(app.db(), now).await;
+    assert_eq!(again.unwrap(), 0);
+
+    let cut = page_get(
+        &app,
+        Some(&s),
+        &format!("/admin/registry-imports/{}", runs[0]),
+    )
+    .await;
+    assert!(cut.html.contains("data-status=\"failed\""), "{}", cut.html);
+    assert!(cut.html.contains("服务器重启"), "{}", cut.html);
+    let beating = page_get(
+        &app,
+        Some(&s),
+        &format!("/admin/registry-imports/{}", runs[1]),
+    )
+    .await;
+    assert!(
+        beating.html.contains("data-status=\"running\""),
+        "{}",
+        beating.html
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'registry.import_interrupted'")
+            .await,
+        1
+    );
+    // A beat keeps a run alive past the silence counted from its start.
+    epass::store::registry_runs::beat(app.db().pool(), runs[1], now)
+        .await
+        .unwrap();
+    let later = now + 2_000;
+    let swept = epass::actions::registry_imports::sweep_interrupted(app.db(), later).await;
+    assert_eq!(swept.unwrap(), 0);
+}
