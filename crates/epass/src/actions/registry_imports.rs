@@ -163,16 +163,8 @@ pub async fn sweep_interrupted(db: &Db, now: i64) -> ActionResult<u64> {
     let system = Actor::default();
     let mut ended = 0;
     for id in registry_runs::silent_since(db.pool(), now - SILENCE_MS).await? {
-        let outcome = Outcome {
-            status: "failed",
-            rows_read: 0,
-            import_id: None,
-            errors: "[]",
-            errors_omitted: 0,
-            finished_at: now,
-        };
         let mut tx = db.begin().await?;
-        if registry_runs::finish(&mut tx, id, &outcome).await? {
+        if registry_runs::finish(&mut tx, id, &failed(now)).await? {
             let mut event = system.event("registry.import_interrupted", "registry_import_run", id);
             event.after = Some(serde_json::json!({ "status": "failed" }));
             audit::insert(&mut tx, &event).await?;
@@ -272,15 +264,19 @@ async fn finish(db: &Db, actor: &Actor, id: i64, report: &ImportReport) -> Actio
 }
 
 async fn fail(db: &Db, actor: &Actor, id: i64) -> ActionResult<()> {
-    let outcome = Outcome {
+    record(db, actor, id, &failed(now_ms()), 0).await
+}
+
+/// The outcome of a run that wrote nothing: an error, or its node cut off.
+fn failed(finished_at: i64) -> Outcome<'static> {
+    Outcome {
         status: "failed",
         rows_read: 0,
         import_id: None,
         errors: "[]",
         errors_omitted: 0,
-        finished_at: now_ms(),
-    };
-    record(db, actor, id, &outcome, 0).await
+        finished_at,
+    }
 }
 
 async fn record(

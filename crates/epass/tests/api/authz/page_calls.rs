@@ -103,22 +103,16 @@ pub(super) async fn desk_page_call(
         }
         _ => return None,
     };
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = crate::page_client::no_redirects();
     let request = if route.method == "GET" {
         client.get(app.url(&path))
     } else {
-        let mut body = format!("csrf={}", session.csrf);
-        for (k, v) in &fields {
-            body.push_str(&format!("&{k}={v}"));
-        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         client
             .post(app.url(&path))
             .header("origin", format!("http://{}", app.addr))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
+            .body(crate::page_client::url_encoded(&session.csrf, &fields))
     };
     let resp = request
         .header("cookie", format!("epass_session={}", session.cookie))
