@@ -6,11 +6,11 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::orgs::{self as org_actions, OrgInput};
 use crate::actions::{ActionError, ActionResult, Caller};
 use crate::app::AppState;
@@ -281,11 +281,7 @@ pub async fn create_org(
     }
     let c = c.with_message(Some(super::message(&e, viewer.lang)));
     match orgs_page(&state, &viewer, c, None, form).await {
-        Ok(page) => {
-            let mut response = render(&page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+        Ok(page) => render_unprocessable(&page),
         Err(e) => action_error(viewer.chrome(), &e),
     }
 }

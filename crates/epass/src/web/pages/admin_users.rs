@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::admin::{
     PER_PAGE, Tabs, desk, org_choices, pick, refusal_to_show, role_choices, role_label,
 };
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::users::{self as user_actions, UserInput};
 use crate::actions::{ActionError, ActionResult};
 use crate::app::AppState;
@@ -217,11 +217,7 @@ pub async fn create(
     };
     let c = c.with_message(Some(message));
     match users_page(&state, &viewer, c, "", None, form).await {
-        Ok(page) => {
-            let mut response = render(&page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+        Ok(page) => render_unprocessable(&page),
         Err(e) => action_error(viewer.chrome(), &e),
     }
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::applicant::AfterQuery;
 use super::form_fields::{self as ff, DocView, FieldView};
 use super::multipart::{self, Part};
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::applications::{self as app_actions, SubmitInput};
 use crate::actions::documents::{self as doc_actions, Upload};
@@ -282,9 +282,7 @@ pub async fn submit(
     let again = |errors: &[FieldError], e: Option<&ActionError>| {
         let c = viewer.chrome();
         let c = c.clone().with_message(Some(form_message(&c, e)));
-        let mut response = render(&apply_page(c, &viewer, &pt, &posted, errors, agreed));
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        response
+        render_unprocessable(&apply_page(c, &viewer, &pt, &posted, errors, agreed))
     };
     if !errors.is_empty() {
         // Every mistake at once: the form's own, beside the documents'.

@@ -6,12 +6,12 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::apply::{open_type, parts, type_name, unreadable};
 use super::form_fields as ff;
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::bulk_apply::{self, BulkOutcome, BulkTarget};
 use crate::app::AppState;
@@ -197,15 +197,11 @@ pub async fn upload(
                     },
                 })
                 .collect();
-            let mut response = render(&p);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_unprocessable(&p)
         }
         Err(e @ (ActionError::Invalid { .. } | ActionError::InvalidForm(_))) => {
             let msg = super::message(&e, lang);
-            let mut response = render(&page(c.with_message(Some(msg)), &viewer, &pt));
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_unprocessable(&page(c.with_message(Some(msg)), &viewer, &pt))
         }
         Err(e) => action_error(c, &e),
     }

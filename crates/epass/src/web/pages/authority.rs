@@ -6,12 +6,12 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::format::{day, last_day, minute};
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::invitations::{self as inv, RequestDecision, RequestVerb, display_code};
 use crate::app::AppState;
@@ -287,11 +287,7 @@ pub async fn decide(
                 .with_message(Some(super::message(&e, viewer.lang)));
             c.wide = true;
             match request_page(&state, &viewer, c, id, form.reason_text).await {
-                Ok(page) => {
-                    let mut response = render(&page);
-                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    response
-                }
+                Ok(page) => render_unprocessable(&page),
                 Err(e) => action_error(viewer.chrome(), &e),
             }
         }

@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::config::{self, ConfigQuery, RetireForm, Tabs};
 use super::config_zones::{shape, zone_name};
 use super::map_svg::{self, Marker, Shape};
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::checkpoints::{self as actions, CheckpointInput};
 use crate::actions::{ActionError, ActionResult, zones};
 use crate::app::AppState;
@@ -220,9 +220,7 @@ pub async fn create(
                 p.field_error = Some(((*field).to_owned(), super::message(&e, viewer.lang)));
             }
             p.form = form;
-            let mut response = render(&p);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_unprocessable(&p)
         }
         Err(e) => action_error(viewer.chrome(), &e),
     }

@@ -10,14 +10,14 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
 
 use super::config::{self, ConfigQuery, Tabs, over_authority};
 use super::format::minute;
 use super::map_svg::{self, Shape};
-use super::{Chrome, Viewer, action_error, multipart, render};
+use super::{Chrome, Viewer, action_error, multipart, render, render_unprocessable};
 use crate::actions::truck_restrictions::{self as actions, PublishInput, Version, WRITE_ROLES};
 use crate::actions::{ActionError, ActionResult};
 use crate::app::AppState;
@@ -357,9 +357,7 @@ pub async fn publish(
             p.text = text;
             p.effective_from = effective_from;
             p.note = note;
-            let mut response = render(&p);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_unprocessable(&p)
         }
         Err(e) => action_error(viewer.chrome(), &e),
     }

@@ -7,13 +7,13 @@ use askama::Template;
 use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::config::{self, ConfigQuery, RetireForm, Tabs, over_authority};
 use super::format::minute;
 use super::map_svg::{self, Shape};
-use super::{Chrome, Viewer, action_error, multipart, render};
+use super::{Chrome, Viewer, action_error, multipart, render, render_unprocessable};
 use crate::actions::zones::{self as actions, ImportOutcome, WRITE_ROLES};
 use crate::actions::{ActionError, ActionResult};
 use crate::app::AppState;
@@ -227,9 +227,7 @@ pub async fn import(
             p.text = text;
             p.errors = errors;
             p.upload_error = Some(upload_error);
-            let mut response = render(&p);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_unprocessable(&p)
         }
         Err(e) => action_error(viewer.chrome(), &e),
     }

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::applicant::{Posted, progress_page};
 use super::apply::{form_message, parts, unreadable, upload_all};
 use super::form_fields as ff;
-use super::{Viewer, action_error, render};
+use super::{Viewer, action_error, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::resubmit::{self, ResubmitInput};
 use crate::app::AppState;
@@ -39,11 +39,7 @@ async fn sent_back(
         agreed,
     };
     match progress_page(state, viewer, id, c.clone(), Some(shown)).await {
-        Ok(page) => {
-            let mut response = render(&page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+        Ok(page) => render_unprocessable(&page),
         Err(e) => action_error(c, &e),
     }
 }

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::format::{self, day, last_day};
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::invitations::{self as inv, Invitation, JoinInput};
 use crate::app::AppState;
@@ -305,9 +305,7 @@ pub async fn join(
             let c = viewer
                 .chrome()
                 .with_message(Some(super::message(&e, viewer.lang)));
-            let mut response = render(&join_page(c, &found, &def, &posted, &errors, agreed));
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_unprocessable(&join_page(c, &found, &def, &posted, &errors, agreed))
         }
     }
 }

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use epass_credential::Kind;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::apply::{parts, type_name, unreadable};
 use super::form_fields as ff;
 use super::format::minute;
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::licences::{self as actions, ApplyInput, LicenceView, PhotoChoice, Services};
 use crate::app::AppState;
@@ -281,11 +281,7 @@ pub async fn apply(
             )
             .await
             {
-                Ok(p) => {
-                    let mut response = render(&p);
-                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    response
-                }
+                Ok(p) => render_unprocessable(&p),
                 Err(e) => action_error(c, &e),
             }
         }

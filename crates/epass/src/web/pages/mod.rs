@@ -324,6 +324,16 @@ pub fn render(page: &impl Template) -> Response {
     }
 }
 
+/// The page again with what was wrong in the form: 422, or a 500 (logged) when the template
+/// fails.
+pub fn render_unprocessable(page: &impl Template) -> Response {
+    let mut response = render(page);
+    if response.status().is_success() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
 /// A page saying what went wrong, with a way back.
 #[derive(Template)]
 #[template(path = "error.html")]

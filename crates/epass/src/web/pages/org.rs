@@ -5,14 +5,14 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::DoneQuery;
 
 use super::format::{day, last_day, minute};
-use super::{Chrome, Viewer, action_error, render};
+use super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::invitations::{self as inv, RequestInput, display_code, join_link};
 use crate::app::AppState;
@@ -283,11 +283,7 @@ pub async fn file(
         .with_message(Some(super::message(&e, viewer.lang)));
     c.wide = true;
     match list_page(&state, &viewer, c, 0, form).await {
-        Ok(page) => {
-            let mut response = render(&page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+        Ok(page) => render_unprocessable(&page),
         Err(e) => action_error(viewer.chrome(), &e),
     }
 }

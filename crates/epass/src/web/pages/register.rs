@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::apply::{parts, unreadable};
 use super::form_fields::{self as ff, FieldView};
 use super::format::minute;
-use super::{Chrome, DoneQuery, Viewer, action_error, done_notice, render};
+use super::{Chrome, DoneQuery, Viewer, action_error, done_notice, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::real_name::{self, PHOTO_KINDS, RealNameInput};
 use crate::app::AppState;
@@ -242,11 +242,7 @@ pub async fn register(
             };
             let c = c.with_message(Some(lead));
             match page(&state, &viewer, c.clone(), &posted, &errors).await {
-                Ok(p) => {
-                    let mut response = render(&p);
-                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    response
-                }
+                Ok(p) => render_unprocessable(&p),
                 Err(e) => action_error(c, &e),
             }
         }

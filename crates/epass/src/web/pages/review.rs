@@ -6,12 +6,12 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::format::{self, REJECT_REASONS, day, last_day, minute};
 use super::review_queue::field;
-use super::{Chrome, DoneQuery, Viewer, action_error, render};
+use super::{Chrome, DoneQuery, Viewer, action_error, render, render_unprocessable};
 use crate::actions::ActionError;
 use crate::actions::applications as app_actions;
 use crate::actions::owed::OwedInput;
@@ -392,11 +392,7 @@ async fn again(
         .with_message(Some(super::message(e, viewer.lang)));
     c.wide = true;
     match review_page(state, viewer, id, c, reason_text).await {
-        Ok(page) => {
-            let mut response = render(&page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+        Ok(page) => render_unprocessable(&page),
         Err(response) => response,
     }
 }

@@ -11,7 +11,7 @@ use epass_credential::Kind;
 use serde::Deserialize;
 
 use super::super::config::{self, ConfigQuery, Scope, Tabs, kind_label, over_authority};
-use super::super::{Chrome, Viewer, action_error, render};
+use super::super::{Chrome, Viewer, action_error, render, render_unprocessable};
 use super::visible;
 use crate::actions::ActionError;
 use crate::actions::pass_types::{self as actions, PassTypeInput, PassTypeUpdate};
@@ -253,9 +253,7 @@ fn parsed_definition(form: &TypeForm, lang: Lang) -> Result<serde_json::Value, P
 
 fn with_problem(mut page: EditPage, problem: Problem) -> Response {
     page.problem = Some(problem);
-    let mut response = render(&page);
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    response
+    render_unprocessable(&page)
 }
 
 /// `POST /config/pass-types`: creates a type; on to its page.
